@@ -1,0 +1,27 @@
+"""Where things live: the project folders, the outputs root and the per-user config folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+PROJECT_ROOT = PACKAGE_DIR.parent
+RUBRICS_DIR = PROJECT_ROOT / "rubrics"
+SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_MANIFEST = SAMPLE_DATA_DIR / "providers.yaml"
+
+
+def outputs_dir() -> Path:
+    """The outputs root: WORKBENCH_OUTPUTS, else outputs/ in the project."""
+    return Path(os.environ.get("WORKBENCH_OUTPUTS", PROJECT_ROOT / "outputs"))
+
+
+def config_dir() -> Path:
+    """Per-user config (holds the pseudonymisation key): WORKBENCH_CONFIG_DIR, else XDG config."""
+    if "WORKBENCH_CONFIG_DIR" in os.environ:
+        return Path(os.environ["WORKBENCH_CONFIG_DIR"])
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "complaints-workbench"

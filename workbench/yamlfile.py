@@ -1,0 +1,82 @@
+"""Safe YAML loading that keeps line numbers so every problem can point at its line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.errors import InputFileError
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus a map from a key path to the 1-based line it stands on."""
+
+    path: Path
+    data: Any
+    _lines: dict[tuple, int] = field(default_factory=dict, repr=False)
+
+    def line(self, loc: Sequence[Any]) -> int | None:
+        """The line of the deepest node of ``loc`` found (a key path like ("sections", 0, "id"))."""
+        key = tuple(loc)
+        while key:
+            if key in self._lines:
+                return self._lines[key]
+            key = key[:-1]
+        return self._lines.get((), None)
+
+
+def _index(node: yaml.Node, prefix: tuple, out: dict[tuple, int]) -> None:
+    out.setdefault(prefix, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            out[(*prefix, key)] = key_node.start_mark.line + 1
+            _index(value_node, (*prefix, key), out)
+            # the key's own line wins over the value's (a block value starts a line later)
+            out[(*prefix, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*prefix, i), out)
+
+
+def parse_yaml(text: str, path: str | Path) -> YamlDocument:
+    """Parse YAML text with the safe loader; malformed YAML or object tags raise InputFileError."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        tag = (exc.problem or "").replace("could not determine a constructor for the tag ", "")
+        raise InputFileError(
+            f"{where}the YAML tag {tag} is not allowed (only plain data is accepted)", path=path
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputFileError(f"{where}malformed YAML: {problem}", path=path) from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _index(node, (), lines)
+    return YamlDocument(path=path, data=data, _lines=lines)
+
+
+def load_yaml(path: str | Path) -> YamlDocument:
+    """Read and safely parse a YAML file, with a clear error when it is missing or unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("file not found", path=path)
+    if path.is_dir():
+        raise InputFileError("is a folder, not a YAML file", path=path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError("is not UTF-8 text (save it as UTF-8)", path=path) from None
+    return parse_yaml(text, path)
