@@ -182,37 +182,57 @@ def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]
     return problems
 
 
-def _cross_problems(doc: YamlDocument, rubric: Rubric) -> list[Problem]:
+def _num(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _cross_problems(doc: YamlDocument) -> list[Problem]:
+    """Checks across items (unique ids, totals), run on the raw data so they are reported even
+    when some fields are malformed; a missing or malformed part is left to the model's check."""
+    data = doc.data
     problems: list[Problem] = []
-    seen_sections: dict[str, int] = {}
+    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    seen_sections: set[str] = set()
     seen_items: dict[str, str] = {}
-    for si, section in enumerate(rubric.sections):
+    declared_total = 0
+    for si, section in enumerate(sections):
+        if not isinstance(section, dict):
+            continue
         sloc = ("sections", si)
-        if section.id in seen_sections:
-            problems.append(Problem(doc.line((*sloc, "id")), f"section {section.id}",
-                                    f"duplicate section id '{section.id}'"))
-        seen_sections.setdefault(section.id, si)
-        for ii, item in enumerate(section.items):
+        sid = str(section.get("id"))
+        if sid in seen_sections:
+            problems.append(Problem(doc.line((*sloc, "id")), f"section {sid}",
+                                    f"duplicate section id '{sid}'"))
+        seen_sections.add(sid)
+        items = section.get("items") if isinstance(section.get("items"), list) else []
+        points = 0
+        for ii, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
             iloc = (*sloc, "items", ii)
-            if item.id in seen_items:
-                problems.append(Problem(doc.line((*iloc, "id")), f"section {section.id}",
-                                        f"duplicate item id '{item.id}' "
-                                        f"(first used in section {seen_items[item.id]})"))
-            seen_items.setdefault(item.id, section.id)
-            if item.id.split(".")[0] != section.id:
-                problems.append(Problem(doc.line((*iloc, "id")),
-                                        f"section {section.id}, item {item.id}",
-                                        f"item id should start with '{section.id}.'"))
-        points = sum(item.points for item in section.items)
-        if points != section.max_points:
-            problems.append(Problem(
-                doc.line((*sloc, "max_points")), f"section {section.id}",
-                f"items add up to {points} points but max_points is {section.max_points}"))
-    declared = sum(s.max_points for s in rubric.sections)
-    if declared != rubric.total:
+            iid = str(item.get("id"))
+            if iid in seen_items:
+                problems.append(Problem(doc.line((*iloc, "id")), f"section {sid}",
+                                        f"duplicate item id '{iid}' "
+                                        f"(first used in section {seen_items[iid]})"))
+            else:
+                seen_items[iid] = sid
+            if "id" in item and iid.split(".")[0] != sid:
+                problems.append(Problem(doc.line((*iloc, "id")), f"section {sid}, item {iid}",
+                                        f"item id should start with '{sid}.'"))
+            points += _num(item.get("points", 1)) or 0
+        max_points = _num(section.get("max_points"))
+        if max_points is not None:
+            declared_total += max_points
+            if items and points != max_points:
+                problems.append(Problem(
+                    doc.line((*sloc, "max_points")), f"section {sid}",
+                    f"items add up to {points} points but max_points is {max_points}"))
+    total = _num(data.get("total"))
+    if total is not None and sections and declared_total != total:
         problems.append(Problem(doc.line(("total",)), "total",
-                                f"sections' max_points add up to {declared} but total is "
-                                f"{rubric.total}"))
+                                f"sections' max_points add up to {declared_total} but total is "
+                                f"{total}"))
     return problems
 
 
@@ -220,11 +240,15 @@ def validate(doc: YamlDocument) -> tuple[Rubric | None, list[Problem]]:
     """Validate parsed YAML into a Rubric; every problem is collected, none stops the others."""
     if not isinstance(doc.data, dict):
         return None, [Problem(1, "", "a rubric must be a YAML mapping with id, title, sections")]
+    problems: list[Problem] = []
+    rubric: Rubric | None = None
     try:
         rubric = Rubric.model_validate(doc.data)
     except ValidationError as exc:
-        return None, _pydantic_problems(doc, exc)
-    return rubric, _cross_problems(doc, rubric)
+        problems.extend(_pydantic_problems(doc, exc))
+    problems.extend(_cross_problems(doc))
+    problems.sort(key=lambda p: (p.line or 0))
+    return (rubric if not problems else None), problems
 
 
 def load_rubric(path: str | Path) -> Rubric:

@@ -5,11 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+import re
 from typing import Any
 
 import yaml
 
 from workbench.errors import InputFileError
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2 booleans: only true/false, so `yes`, `no`, `on` and `off`
+    stay text (rubric authors write "yes: 1"; provider mappings map "Yes"/"No" values)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 @dataclass
@@ -48,8 +65,8 @@ def parse_yaml(text: str, path: str | Path) -> YamlDocument:
     """Parse YAML text with the safe loader; malformed YAML or object tags raise InputFileError."""
     path = Path(path)
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}: " if mark else ""
@@ -61,6 +78,10 @@ def parse_yaml(text: str, path: str | Path) -> YamlDocument:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and mark is not None and context.line != mark.line:
+            what = (getattr(exc, "context", None) or "parsing a block").removeprefix("while parsing ")
+            problem += f" ({what} that starts on line {context.line + 1})"
         raise InputFileError(f"{where}malformed YAML: {problem}", path=path) from None
     lines: dict[tuple, int] = {}
     if node is not None:

@@ -29,7 +29,7 @@ def check(paths: tuple[Path, ...]) -> None:
             failed = True
             continue
         click.echo(f"{path}: {r.title} (id {r.id}, version {r.version}) - valid")
-        click.echo(f"  {'section':<4} {'name':<36} {'items':>5} {'points':>6}")
+        click.echo(f"  {'section':<7} {'name':<36} {'items':>5} {'points':>6}")
         for sid, name, items, points in summary_rows(r):
             click.echo(f"  {sid:<7} {name:<36} {items:>5} {points:>6}")
         click.echo(f"  {'':<7} {'Total':<36} {r.item_count:>5} {r.total:>6}")

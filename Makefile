@@ -1,0 +1,45 @@
+# Every target creates .venv and installs what it needs when missing, so each works first on a
+# fresh clone. PYTHON picks the interpreter that builds the venv (3.11 or newer).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+PORT   ?= 8866
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench lab dashboard sample-data clean help
+
+help:
+	@echo "make demo       install, then run the main job on the bundled sample data"
+	@echo "make test       install, then lint and run every test"
+	@echo "make bench      benchmarks (prints timings against their goals)"
+	@echo "make lab        JupyterLab on notebooks/"
+	@echo "make dashboard  the Voila dashboards on 127.0.0.1:$(PORT)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbench)" >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/workbench rubric check rubrics/*.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+sample-data: $(STAMP)
+	$(BIN)/workbench sample-data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
