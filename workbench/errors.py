@@ -14,7 +14,8 @@ class WorkbenchError(Exception):
 
     exit_code: int = 2
 
-    def __init__(self, message: str, *, path: str | Path | None = None, exit_code: int | None = None):
+    def __init__(self, message: str, *, path: str | Path | None = None,
+                 exit_code: int | None = None):
         self.path = Path(path) if path is not None else None
         self.message = f"{self.path}: {message}" if self.path is not None else message
         if exit_code is not None:

@@ -25,7 +25,7 @@ class Register:
         return len(self.frame)
 
     def error_rows(self, *fields: str) -> set[int]:
-        """Spreadsheet rows with an error-severity issue on any of ``fields`` (all fields if none)."""
+        """Spreadsheet rows with an error on any of ``fields`` (on any field when none given)."""
         return {
             i.row for i in self.issues
             if i.severity == "error" and i.row is not None and (not fields or i.field in fields)

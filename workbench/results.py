@@ -1,4 +1,4 @@
-"""Everything computed for one provider, in one object: what reports, dashboards and batch consume."""
+"""Everything computed for one provider: the one object reports, dashboards and batch consume."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ class ProviderResults:
     sections: list[SectionScore] = field(default_factory=list)
     total_score: int | None = None
     max_score: int = 0
-    items: pd.DataFrame = field(default_factory=pd.DataFrame)    # id, section, text, answer, evidence, commentary
+    # id, section, text, answer, evidence, commentary
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
     contradictions: pd.DataFrame = field(default_factory=pd.DataFrame)
     last_updated: dt.datetime | None = None
     last_updated_by: str | None = None

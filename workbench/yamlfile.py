@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-import re
 from typing import Any
 
 import yaml
@@ -65,7 +65,7 @@ def parse_yaml(text: str, path: str | Path) -> YamlDocument:
     """Parse YAML text with the safe loader; malformed YAML or object tags raise InputFileError."""
     path = Path(path)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
@@ -80,7 +80,8 @@ def parse_yaml(text: str, path: str | Path) -> YamlDocument:
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context_mark", None)
         if context is not None and mark is not None and context.line != mark.line:
-            what = (getattr(exc, "context", None) or "parsing a block").removeprefix("while parsing ")
+            what = getattr(exc, "context", None) or "parsing a block"
+            what = what.removeprefix("while parsing ")
             problem += f" ({what} that starts on line {context.line + 1})"
         raise InputFileError(f"{where}malformed YAML: {problem}", path=path) from None
     lines: dict[tuple, int] = {}
