@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from workbench.atomic import write_text
+
+FORMAT_VERSION = 1
+# Theme tables kept in results.json; per-complaint assignments stay out (size, and references).
+_THEME_TABLES = ("themes", "share", "emerging", "types", "emerging_types")
 
 
 @dataclass
@@ -83,3 +92,73 @@ class ProviderResults:
             "rca_coverage": self.rca_coverage,
             "overdue_actions": self.actions_summary.get("overdue"),
         }
+
+
+def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:
+    return json.loads(frame.to_json(orient="split", date_format="iso", index=False))
+
+
+def _frame_in(data: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(data.get("data", []), columns=data.get("columns", []))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return {"__frame__": _frame_out(value)}
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__frame__" in value:
+            return _frame_in(value["__frame__"])
+        return {k: _restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v) for v in value]
+    return value
+
+
+def to_json(results: ProviderResults) -> str:
+    """Serialise results for the dashboards (no per-complaint rows, no personal data)."""
+    out: dict[str, Any] = {"format": FORMAT_VERSION}
+    for f in dataclasses.fields(results):
+        value = getattr(results, f.name)
+        if f.name == "themes":
+            value = None if value is None else {
+                name: getattr(value, name) for name in _THEME_TABLES if hasattr(value, name)
+            } | {"test": getattr(value, "test", None)}
+        elif f.name == "sections":
+            value = [dataclasses.asdict(s) for s in value]
+        out[f.name] = _jsonable(value)
+    return json.dumps(out, indent=1, allow_nan=False, default=str)
+
+
+def from_json(text: str) -> ProviderResults:
+    """Read results written by `to_json`; themes come back as a dict of tables."""
+    data = _restore(json.loads(text))
+    data.pop("format", None)
+    data["sections"] = [SectionScore(**s) for s in data.get("sections", [])]
+    data["as_of"] = dt.date.fromisoformat(data["as_of"])
+    if data.get("last_updated"):
+        data["last_updated"] = dt.datetime.fromisoformat(data["last_updated"])
+    known = {f.name for f in dataclasses.fields(ProviderResults)}
+    return ProviderResults(**{k: v for k, v in data.items() if k in known})
+
+
+def save(results: ProviderResults, path: str | Path) -> Path:
+    """Write results.json atomically."""
+    return write_text(path, to_json(results))
+
+
+def load(path: str | Path) -> ProviderResults:
+    return from_json(Path(path).read_text(encoding="utf-8"))
