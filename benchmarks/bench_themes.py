@@ -1,0 +1,119 @@
+"""Benchmark: text themes (CFPB narratives, 100,000 generated summaries) and root-cause Pareto."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import normalized_mutual_info_score
+
+from workbench import rootcause, themes
+from workbench.register import Register
+
+ROOT = Path(__file__).resolve().parents[1]
+CFPB = ROOT.parent / "shared" / "realdata" / "cfpb_complaints_sample.csv"
+
+SUBJECTS = ["carer", "care worker", "manager", "nurse", "driver", "receptionist", "team"]
+TOPICS = {
+    "missed visits": "missed visit late arrived carer rota call cancelled morning evening",
+    "medication": "medication tablets dose missed pharmacy prescription chart insulin",
+    "meals": "food cold meals dinner lunch portion menu diet kitchen",
+    "billing": "invoice charged fees bill payment refund overcharged debit",
+    "attitude": "rude attitude shouted dismissive unhelpful manner tone respect",
+    "laundry": "laundry clothes washing missing labelled wardrobe ironing",
+    "communication": "phone calls returned email letter informed updated message voicemail",
+    "falls": "fall fell injury bruising hospital ambulance hoist",
+}
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024
+
+
+def cfpb() -> None:
+    data = pd.read_csv(CFPB, dtype="string")
+    data = data[data["Consumer complaint narrative"].notna()].reset_index(drop=True)
+    frame = pd.DataFrame({
+        "reference": data["Complaint ID"], "summary": data["Consumer complaint narrative"],
+        "type": data["Product"], "date_received": pd.to_datetime(data["Date received"]),
+        "_row": np.arange(2, len(data) + 2)})
+    start = time.perf_counter()
+    result = themes.discover(Register(frame=frame))
+    seconds = time.perf_counter() - start
+    theme = result.assignments["theme"]
+    has = theme.notna()
+    nmi = normalized_mutual_info_score(data["Product"][has], theme[has].astype(int))
+    print(f"CFPB narratives: {result.documents:,} documents, {len(result.themes)} themes, "
+          f"NMI vs Product {nmi:.3f}, {seconds:.2f} s")
+    for _, row in result.themes.iterrows():
+        print(f"  {row['theme']}: {row['label']} ({row['size']})")
+
+
+def generated_summaries(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    names = list(TOPICS)
+    topic = rng.integers(0, len(names), size=n)
+    vocab = [np.array(TOPICS[t].split()) for t in names]
+    parts = []
+    for t in range(len(names)):
+        rows = np.flatnonzero(topic == t)
+        words = vocab[t][rng.integers(0, len(vocab[t]), size=(len(rows), 5))]
+        parts.append(pd.Series([" ".join(w) for w in words], index=rows))
+    body = pd.concat(parts).sort_index()
+    subject = np.array(SUBJECTS)[rng.integers(0, len(SUBJECTS), size=n)]
+    summary = ("Family complained the " + pd.Series(subject) + " " + body).astype("string")
+    return pd.DataFrame({
+        "reference": pd.array([f"C{i:07d}" for i in range(n)], dtype="string"),
+        "summary": summary,
+        "type": pd.array(np.array(names)[topic], dtype="string"),
+        "date_received": pd.Timestamp("2023-04-01")
+        + pd.to_timedelta(rng.integers(0, 730, size=n), unit="D"),
+        "_row": np.arange(2, n + 2),
+    })
+
+
+def generated_themes(n: int = 100_000) -> None:
+    frame = generated_summaries(n)
+    start = time.perf_counter()
+    result = themes.discover(Register(frame=frame))
+    seconds = time.perf_counter() - start
+    nmi = normalized_mutual_info_score(frame["type"], result.assignments["theme"].astype(int))
+    print(f"Generated summaries: {n:,} rows, {len(result.themes)} themes (fitted on "
+          f"{result.fitted_on:,}), NMI vs planted topic {nmi:.3f}, {seconds:.1f} s, "
+          f"peak RSS so far {rss_mb():.0f} MB")
+
+
+def root_causes(n: int = 1_000_000) -> None:
+    rng = np.random.default_rng(1)
+    spellings = np.array(["Staff error", "staff error", "Admin error", "Process failure",
+                          "Staffing levels", "Attitude", "Communication failure", "Poor comms",
+                          "Training", "Delay", "Equipment", "Policy not followed", "Weather",
+                          "Safeguarding", "Quality of care", "Not commissioned"], dtype=object)
+    cause = pd.array(spellings[rng.integers(0, len(spellings), size=n)], dtype="string")
+    cause[rng.random(n) < 0.2] = pd.NA
+    outcome = pd.array(np.array(["upheld", "partly_upheld", "not_upheld"],
+                                dtype=object)[rng.integers(0, 3, size=n)], dtype="string")
+    frame = pd.DataFrame({"reference": pd.array([f"C{i}" for i in range(n)], dtype="string"),
+                          "outcome": outcome, "root_cause": cause, "_row": np.arange(2, n + 2)})
+    register = Register(frame=frame)
+    start = time.perf_counter()
+    table = rootcause.pareto(register)
+    coverage = rootcause.rca_coverage(register)
+    seconds = time.perf_counter() - start
+    print(f"Root causes: {n:,} complaints, pareto + rca_coverage {seconds:.2f} s "
+          f"(coverage {coverage} %, {len(table)} Pareto rows)")
+
+
+if __name__ == "__main__":
+    if CFPB.exists():
+        cfpb()
+    else:
+        print(f"CFPB sample not found at {CFPB}: skipped")
+    generated_themes(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    root_causes()
