@@ -1,0 +1,128 @@
+"""Self-contained HTML reports: the jinja2 environment, value formatting and inline SVG charts."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import numbers
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from workbench.atomic import write_text
+
+SUPPRESSED = "<5"
+
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*["']?"""
+    r"""\s*(?:https?:)?//|@import|url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NA, NaN and NaT."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    """A value for a report cell: "–" when missing, integers without decimals, floats rounded
+    to ``digits``, "<5" and other text as is."""
+    if is_missing(value):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return f"{v:,.0f}" if v.is_integer() and digits == 0 else f"{v:,.{digits}f}"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A percentage: "63.2 %", "–" when missing, "<5"-style text as is."""
+    if is_missing(value) or isinstance(value, str):
+        return fmt(value)
+    return f"{float(value):.{digits}f} %"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("workbench", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = fmt
+    env.filters["pct"] = fmt_pct
+    return env
+
+
+ENV = _environment()
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``templates/<template>`` with ``context``."""
+    return ENV.get_template(template).render(**context)
+
+
+def write_html(path: str | Path, template: str, **context: Any) -> Path:
+    """Render ``template`` and write it atomically to ``path``; refuses a page that would
+    load anything from the network (the reports must work offline and leak nothing)."""
+    html = render(template, **context)
+    if has_external_references(html):
+        raise ValueError(f"{template}: rendered page references an external resource")
+    return write_text(path, html)
+
+
+def has_external_references(html: str) -> bool:
+    """True when ``html`` loads a script, stylesheet, image or frame from another host."""
+    return bool(_EXTERNAL.search(html))
+
+
+def chart_svg(chart: Any) -> str:
+    """An Altair chart (or Vega-Lite dict) rendered to an inline SVG string, offline (by
+    vl-convert; the same spec is rendered once per process)."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return _svg_of(json.dumps(spec, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=512)
+def _svg_of(spec_json: str) -> str:
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(json.loads(spec_json))
+    return svg[svg.find("<svg"):] if "<svg" in svg else svg
+
+
+class LazyChart:
+    """A chart rendered to SVG only when a template uses ``svg``; ``alt`` is its text
+    alternative. A missing chart (None) has ``svg`` None."""
+
+    def __init__(self, chart: Any, alt: str):
+        self.chart = chart
+        self.alt = alt
+        self._svg: str | None = None
+
+    @property
+    def svg(self) -> str | None:
+        if self.chart is None:
+            return None
+        if self._svg is None:
+            self._svg = chart_svg(self.chart)
+        return self._svg
+
+
+def table_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts (only ``columns`` when given) for a template table."""
+    if frame is None or frame.empty:
+        return []
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    return [dict(zip(cols, row, strict=True))
+            for row in frame[cols].astype(object).itertuples(index=False, name=None)]
