@@ -10,9 +10,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _default_mode(target: Path, fallback: int) -> int:
+    """Keep an existing file's mode; a new file gets what open() would give it under the umask
+    (mkstemp/mkdtemp make 0600/0700, which would hide shared reports from colleagues)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return fallback & ~_umask()
+
+
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename."""
+def atomic_path(target: str | Path, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename.
+
+    ``mode`` sets the file's permissions (e.g. 0o600 for a secret); by default an existing
+    file keeps its mode and a new one gets the umask's default."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -20,6 +38,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, mode if mode is not None else _default_mode(target, 0o666))
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
@@ -54,6 +73,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         yield tmp
+        os.chmod(tmp, _default_mode(target, 0o777))
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

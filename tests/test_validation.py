@@ -1,0 +1,136 @@
+"""Validation: every check of the schema, run lazily, with exact report rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.register import load_register
+
+CORPUS = Path(__file__).resolve().parent / "data" / "registers"
+AS_OF = dt.date(2024, 6, 30)
+
+
+def rows(reg):
+    return [(i.row, i.column, i.field, i.check, i.value, i.message, i.severity)
+            for i in reg.issues]
+
+
+def test_messy_register_reports_every_failure():
+    reg = load_register(CORPUS / "messy.csv", as_of=AS_OF)
+    assert rows(reg) == [
+        (3, "Date Received", "date_received", "required_missing", None,
+         "required value missing", "error"),
+        (4, "Date acknowledged", "date_acknowledged", "date_before_received", "01/04/2024",
+         "date acknowledged is before the date received (5 Apr 2024)", "error"),
+        (4, "Escalated?", "escalated", "unknown_value", "Perhaps",
+         "unknown escalated value; expected one of yes, no", "error"),
+        (4, "Outcome", "outcome", "unknown_value", "Maybe",
+         "unknown outcome value; expected one of upheld, partly_upheld, not_upheld", "error"),
+        (4, "Service users", "service_users", "invalid_number", "twelve",
+         "not a whole number", "error"),
+        (5, "Ref No.", "reference", "required_missing", None, "required value missing", "error"),
+        (6, "Date Received", "date_received", "received_after_as_of", "01/08/2024",
+         "date received is after 30 Jun 2024", "error"),
+        (7, "Date Received", "date_received", "late_complaint", "10/05/2024",
+         "complaint made more than 12 months after the event", "warning"),
+    ]
+    assert reg.error_rows("date_received") == {3, 6}
+    assert reg.error_rows() == {3, 4, 5, 6}
+
+
+def test_messy_register_frame_contract():
+    reg = load_register(CORPUS / "messy.csv", as_of=AS_OF, identities=True)
+    f = reg.frame
+    assert f["_row"].tolist() == [2, 3, 4, 5, 6, 7, 8]
+    assert f["record_kind"].tolist() == ["complaint"] * 6 + ["compliment"]
+    assert f["stage"].tolist() == ["1", "1", "1", "2", pd.NA, "1", "ombudsman"]
+    # escalated: the source says so, or a later stage is recorded
+    assert f["escalated"].tolist() == [False, False, pd.NA, True, pd.NA, False, True]
+    assert f["service_users"].tolist() == [12, 12, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
+    assert str(f["date_received"].dtype) == "datetime64[ns]"
+    assert str(f["escalated"].dtype) == "boolean"
+    assert str(f["service_users"].dtype) == "Int64"
+    assert str(f["outcome"].dtype) == "string"
+    assert f["date_received"].iloc[1] is pd.NaT
+    assert f["outcome"].tolist()[:4] == ["upheld", "not_upheld", pd.NA, "partly_upheld"]
+    assert f["complainant_name"].iloc[0] == "Jane Smith"
+    issues = reg.issues_frame()
+    assert list(issues.columns) == ["row", "column", "field", "check", "value", "message",
+                                    "severity"]
+    assert len(issues) == 8
+
+
+def test_every_schema_field_is_a_frame_column():
+    from workbench.schema import load_schema
+
+    reg = load_register(CORPUS / "duplicates.csv", as_of=AS_OF)
+    assert list(reg.frame.columns) == [*load_schema().fields, "_row"]
+    assert reg.frame["summary"].isna().all() and str(reg.frame["summary"].dtype) == "string"
+    assert str(reg.frame["date_closed"].dtype) == "datetime64[ns]"
+
+
+def test_duplicate_references_name_the_other_row():
+    reg = load_register(CORPUS / "duplicates.csv", as_of=AS_OF)
+    assert rows(reg) == [
+        (2, "Reference", "reference", "duplicate_reference", "A-1",
+         "duplicate reference (also on row 4)", "error"),
+        (4, "Reference", "reference", "duplicate_reference", "A-1",
+         "duplicate reference (also on row 2)", "error"),
+        (6, "Reference", "reference", "duplicate_reference", "A-1",
+         "duplicate reference (also on row 2)", "error"),
+    ]
+
+
+def test_impossible_and_ambiguous_dates():
+    reg = load_register(CORPUS / "dates.csv", as_of=AS_OF)
+    assert rows(reg) == [
+        (2, "Date closed", "date_closed", "invalid_date", "04/13/2024",
+         "not a valid date: there is no month 13", "error"),
+        (3, "Date received", "date_received", "invalid_date", "31/02/2024",
+         "not a valid date: February 2024 has no day 31", "error"),
+        (4, "Date closed", "date_closed", "ambiguous_date", "05/06/2024",
+         "date could be day-first or month-first; read as 5 Jun 2024", "warning"),
+        (5, "Date received", "date_received", "invalid_date", "TBC",
+         "not a valid date: not a recognised date", "error"),
+        (6, "Date closed", "date_closed", "ambiguous_date", "3.4.24",
+         "date could be day-first or month-first; read as 3 Apr 2024", "warning"),
+    ]
+    assert reg.frame["date_closed"].tolist()[2] == pd.Timestamp("2024-06-05")
+
+
+def test_explicit_date_order_silences_ambiguity_warnings():
+    reg = load_register(CORPUS / "dates.csv", CORPUS / "dates-dayfirst.yaml", as_of=AS_OF)
+    assert [i.check for i in reg.issues] == ["invalid_date"] * 3
+
+
+def test_missing_required_column_is_one_issue(tmp_path):
+    (tmp_path / "r.csv").write_text("Reference,Outcome\nA-1,Upheld\nA-2,\n")
+    reg = load_register(tmp_path / "r.csv", as_of=AS_OF)
+    assert rows(reg) == [(None, None, "date_received", "required_missing", None,
+                          "required column not found: no column holds the date received (add it "
+                          "under columns: in the mapping)", "error")]
+
+
+def test_personal_values_are_never_echoed(tmp_path):
+    from workbench.paths import DATA_DIR
+    from workbench.schema import parse_schema
+
+    # a schema where the complainant's name must be unique, so a check fails on a personal field
+    text = (DATA_DIR / "register_schema.yaml").read_text()
+    text = text.replace("  complainant_name:\n    type: text\n",
+                        "  complainant_name:\n    type: text\n    unique: true\n")
+    (tmp_path / "schema.yaml").write_text(text)
+    schema = parse_schema(tmp_path / "schema.yaml")
+    (tmp_path / "r.csv").write_text("Reference,Date received,Complainant name\n"
+                                    "A-1,01/04/2024,Jane Smith\nA-2,02/04/2024,Jane Smith\n")
+    reg = load_register(tmp_path / "r.csv", as_of=AS_OF, schema=schema)
+    assert rows(reg) == [
+        (2, "Complainant name", "complainant_name", "duplicate_reference", None,
+         "duplicate reference (also on row 3)", "error"),
+        (3, "Complainant name", "complainant_name", "duplicate_reference", None,
+         "duplicate reference (also on row 2)", "error"),
+    ]
+    assert not reg.frame["complainant_name"].str.contains("Jane").any()
