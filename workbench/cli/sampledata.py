@@ -1,0 +1,25 @@
+"""`workbench sample-data`: regenerate the fictional providers' registers, mappings and manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workbench.cli import main
+from workbench.paths import SAMPLE_DATA_DIR
+from workbench.sampledata import DEFAULT_SEED, generate
+
+
+@main.command("sample-data")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=SAMPLE_DATA_DIR, show_default=True,
+              help="Folder to write registers/, mappings/ and providers.yaml into.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Random seed; the same seed always gives the same data.")
+def sample_data(out: Path, seed: int) -> None:
+    """Regenerate the sample registers, mappings and manifest (README.md is left alone)."""
+    written = generate(out, seed=seed)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"{len(written)} files written to {out}")
