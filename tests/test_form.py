@@ -174,3 +174,35 @@ def test_values_update_without_rebuilding(store, aid, rubric):
     children = form.accordion.children[0].children
     form.editor("1.2").answer.value = "no"
     assert form.accordion.children[0].children is children
+
+
+def test_open_starts_the_assessment_once_and_reopens_it(tmp_path, rubric):
+    db = str(tmp_path / "lab.db")
+    form = ScoringForm.open(db=db, provider="oakwood", period="2024-25", rubric=rubric,
+                            assessor="ann")
+    form.editor("1.1").answer.value = "no"
+    again = ScoringForm.open(db=db, provider="oakwood", period="2024-25", rubric=rubric,
+                             assessor="bob")
+    assert again.assessment_id == form.assessment_id
+    assert again.editor("1.1").answer.value == "no"
+    assert len(Store(db).assessments("oakwood", "2024-25")) == 1
+
+
+def test_interactive_notebook_cell_shows_the_form(tmp_path, monkeypatch):
+    from workbench import pack
+    from workbench.results import ProviderResults
+
+    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "default.db"))
+    results = ProviderResults(provider_id="oakwood-care", provider_name="Oakwood",
+                              service_type="care home", period="2024-25",
+                              as_of=date(2025, 3, 31), service_users=10,
+                              targets={"acknowledge_days": 5, "respond_days": 20},
+                              rubric_id="x", rubric_version="1")
+    form = pack.show_assessment(results, interactive=True, db=None,
+                                rubric_path=DATA / "mini-rubric.yaml")
+    assert isinstance(form, ScoringForm)
+    form.editor("2.1").answer.value = "yes"
+    stored = Store(str(tmp_path / "default.db"))
+    assert stored.load(form.assessment_id).items["2.1"].answer == "yes"
+    assert pack.show_assessment(results, interactive=False, rubric_path=DATA /
+                                "mini-rubric.yaml") is None

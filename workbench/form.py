@@ -250,6 +250,21 @@ class ScoringForm:
         self._show_status()
         self.refresh_scores()
 
+    @classmethod
+    def open(cls, *, provider: str, period: str, rubric: Rubric, db: str | None = None,
+             indicators: Mapping[str, float | None] | None = None,
+             assessor: str | None = None) -> ScoringForm:
+        """The form for a provider's assessment in ``db`` (WORKBENCH_DB or outputs/workbench.db
+        when None), starting that assessment if there is none yet."""
+        store = Store(db)
+        found = store.assessments(provider, period, rubric.id, "")
+        if found:
+            assessment_id = found[0].id
+        else:
+            assessment_id = store.create_assessment(provider, period, rubric,
+                                                    who=assessor or default_assessor())
+        return cls(store, assessment_id, rubric, indicators, assessor)
+
     @property
     def locked(self) -> bool:
         return self.info.status == "final"

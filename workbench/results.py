@@ -95,6 +95,8 @@ class ProviderResults:
 
 
 def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:
+    if not isinstance(frame.index, pd.RangeIndex):  # a meaningful index (e.g. quarter) is kept
+        frame = frame.reset_index()
     return json.loads(frame.to_json(orient="split", date_format="iso", index=False))
 
 

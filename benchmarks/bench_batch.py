@@ -1,0 +1,103 @@
+"""Benchmark: `workbench batch` over generated providers against the plain-Python floor and a
+naive papermill loop.
+
+Run as `.venv/bin/python benchmarks/bench_batch.py [--providers 50] [--rows 2000] [--keep DIR]`.
+Goals (issue 6 item 8): the batch within 1.5x of the floor (compute_results + write_pack in one
+process, sequentially) and --jobs 2 at least 1.7x faster than --jobs 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from batch_data import write_manifest
+
+FLOOR = """
+import sys, time
+from workbench import pack
+from workbench.manifest import load_manifest
+m = load_manifest(sys.argv[1])
+t = time.perf_counter()
+for p in m.providers:
+    pack.build_pack(p, m, f"{sys.argv[2]}/{m.period}/{p.id}")
+print(time.perf_counter() - t)
+"""
+
+NAIVE = """
+import sys, time
+import papermill as pm
+from workbench.manifest import load_manifest
+m = load_manifest(sys.argv[1])
+t = time.perf_counter()
+for p in m.providers:
+    out = f"{sys.argv[2]}/{m.period}/{p.id}"
+    __import__("os").makedirs(out, exist_ok=True)
+    pm.execute_notebook("notebooks/assess_provider.ipynb", f"{out}/assess_provider.ipynb",
+                        parameters={"provider_id": p.id, "manifest_path": sys.argv[1],
+                                    "output_dir": out, "interactive": False},
+                        progress_bar=False)
+print(time.perf_counter() - t)
+"""
+
+
+def _python(code: str, *args: str) -> float:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True,
+                         text=True, cwd=Path(__file__).resolve().parents[1])
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _batch(manifest: Path, root: Path, jobs: int, *extra: str) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "workbench", "batch", str(manifest), "--jobs",
+                           str(jobs), "--output-root", str(root), "--force", *extra],
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        raise SystemExit(f"batch --jobs {jobs} failed")
+    return seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--providers", type=int, default=50)
+    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--keep", type=Path, help="folder for the generated data and outputs")
+    ap.add_argument("--naive", type=int, default=10,
+                    help="providers in the naive papermill loop (scaled up; 0 skips it)")
+    args = ap.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_batch_"))
+    os.environ.setdefault("IPYTHONDIR", str(folder / "ipython"))
+    data = folder / "data"
+    t = time.perf_counter()
+    manifest = write_manifest(data, args.providers, args.rows)
+    print(f"generated {args.providers} providers x {args.rows} complaints in "
+          f"{time.perf_counter() - t:.1f} s under {data}")
+
+    floor = _python(FLOOR, str(manifest), str(folder / "floor"))
+    print(f"  floor (build_pack, one process)   {floor:8.1f} s")
+    j1 = _batch(manifest, folder / "jobs1", 1)
+    print(f"  batch --jobs 1                    {j1:8.1f} s   {j1 / floor:5.2f}x floor "
+          "(goal <= 1.5)")
+    j2 = _batch(manifest, folder / "jobs2", 2)
+    print(f"  batch --jobs 2                    {j2:8.1f} s   {j2 / floor:5.2f}x floor; "
+          f"speed-up {j1 / j2:4.2f}x (goal >= 1.7)")
+    if args.naive:
+        small = write_manifest(folder / "naive-data", min(args.naive, args.providers), args.rows)
+        naive = _python(NAIVE, str(small), str(folder / "naive"))
+        scaled = naive * args.providers / min(args.naive, args.providers)
+        print(f"  naive papermill loop              {scaled:8.1f} s   (measured {naive:.1f} s on "
+              f"{min(args.naive, args.providers)} providers, scaled)")
+    print(f"verdict: floor ratio {'met' if j1 / floor <= 1.5 else 'MISSED'}, "
+          f"parallel speed-up {'met' if j1 / j2 >= 1.7 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

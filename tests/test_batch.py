@@ -1,0 +1,176 @@
+"""The batch: parallel providers, failures isolated, unchanged providers skipped, no personal data
+in published outputs, no half-written folders."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench import register
+from workbench.batch import REQUIRED_FILES, Job, run_batch, run_provider
+
+DATA = Path(__file__).resolve().parent / "data" / "batch"
+IDS = ["provider-001", "provider-002", "provider-003"]
+pytestmark = pytest.mark.skipif(not hasattr(register, "load_register"),
+                                reason="workbench.register.load_register not available yet")
+
+
+@pytest.fixture(autouse=True)
+def jupyter_env(tmp_path_factory, monkeypatch):
+    base = tmp_path_factory.mktemp("jupyter")
+    for var in ("HOME", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR"):
+        (base / var).mkdir()
+        monkeypatch.setenv(var, str(base / var))
+
+
+@pytest.fixture
+def manifest(tmp_path) -> Path:
+    shutil.copytree(DATA, tmp_path / "data")
+    return tmp_path / "data" / "providers.yaml"
+
+
+def _status(report) -> dict[str, str]:
+    return {o.provider: o.status for o in report.outcomes}
+
+
+@pytest.mark.slow
+def test_batch_runs_skips_unchanged_and_force_reruns(manifest, tmp_path):
+    root = tmp_path / "outputs"
+    report = run_batch(manifest, jobs=2, output_root=root, progress=False)
+    assert report.exit_code == 0, report.table()
+    assert _status(report) == dict.fromkeys(IDS, "ok")
+    for pid in IDS:
+        folder = root / "2024-25" / pid
+        assert all((folder / f).is_file() for f in REQUIRED_FILES)
+        html = (folder / "report.html").read_text()
+        assert "data:image/svg+xml" in html and "In&nbsp;[" not in html
+        assert not re.search(r"<script[^>]+src=\"https?:", html), "no CDN scripts"
+        assert "pack.analyse" not in html, "code cells are excluded"
+    assert (root / "2024-25" / "portfolio.xlsx").is_file()
+    assert (root / "2024-25" / "portfolio.ipynb").is_file()
+
+    again = run_batch(manifest, jobs=2, output_root=root, progress=False)
+    assert _status(again) == dict.fromkeys(IDS, "skipped") and again.exit_code == 0
+
+    reg = manifest.parent / "registers" / "provider-002.csv"
+    reg.write_text(reg.read_text().replace("retrain staff", "retrain all staff", 1))
+    changed = run_batch(manifest, jobs=1, output_root=root, progress=False)
+    assert _status(changed) == {"provider-001": "skipped", "provider-002": "ok",
+                                "provider-003": "skipped"}
+
+    forced = run_batch(manifest, jobs=2, output_root=root, progress=False, force=True)
+    assert _status(forced) == dict.fromkeys(IDS, "ok")
+
+
+@pytest.mark.slow
+def test_broken_provider_fails_alone(manifest, tmp_path, cli):
+    (manifest.parent / "registers" / "provider-002.csv").write_text("nothing\nto see here\n")
+    root = tmp_path / "outputs"
+    proc = cli("batch", str(manifest), "--jobs", "2", "--output-root", str(root))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED provider-002" in proc.stdout
+    assert "in cell" in proc.stdout and "pack.analyse" in proc.stdout
+    for pid in ("provider-001", "provider-003"):
+        assert (root / "2024-25" / pid / "report.html").is_file()
+    assert not (root / "2024-25" / "provider-002").exists()
+    assert (root / "2024-25" / ".logs" / "provider-002.log").is_file()
+
+
+def test_unreadable_manifest_exits_2(tmp_path, cli):
+    bad = tmp_path / "providers.yaml"
+    bad.write_text("providers: [\n")
+    assert cli("batch", str(bad), "--output-root", str(tmp_path / "o")).returncode == 2
+    assert cli("batch", str(tmp_path / "missing.yaml")).returncode == 2
+
+
+@pytest.mark.slow
+def test_dask_executor_on_local_cluster(manifest, tmp_path):
+    report = run_batch(manifest, jobs=2, executor="dask", output_root=tmp_path / "outputs",
+                       progress=False)
+    assert report.exit_code == 0, report.table()
+    assert _status(report) == dict.fromkeys(IDS, "ok")
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        import openpyxl
+        wb = openpyxl.load_workbook(path, read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                         for v in row if v is not None)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.slow
+def test_no_complainant_identity_in_published_outputs(manifest, tmp_path):
+    from workbench.register import load_register
+
+    root = tmp_path / "outputs"
+    assert run_batch(manifest, jobs=2, output_root=root, progress=False).exit_code == 0
+    secrets: set[str] = set()
+    for pid in IDS:
+        frame = load_register(manifest.parent / "registers" / f"{pid}.csv", identities=True).frame
+        for col in ("complainant_name", "complainant_contact"):
+            secrets |= {str(v) for v in frame[col].dropna()}
+    assert len(secrets) > 20
+    files = [p for p in (root / "2024-25").rglob("*") if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    assert any(p.suffix == ".xlsx" for p in files) and any(p.suffix == ".html" for p in files)
+    for path in files:
+        text = _text_of(path)
+        leaked = sorted(s for s in secrets if s in text)
+        assert not leaked, f"{path.name} contains {leaked[:3]}"
+
+
+SLOW_NOTEBOOK = """{
+ "cells": [
+  {"cell_type": "code", "execution_count": null, "metadata": {"tags": ["parameters"]},
+   "outputs": [], "source": ["output_dir = ''"]},
+  {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
+   "source": ["import pathlib, time\\n",
+              "pathlib.Path(output_dir, 'half-written.txt').write_text('partial')\\n",
+              "time.sleep(120)"]}
+ ],
+ "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+ "nbformat": 4, "nbformat_minor": 5
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig):
+    nb = tmp_path / "slow.ipynb"
+    nb.write_text(SLOW_NOTEBOOK)
+    folder = tmp_path / "outputs" / "2024-25" / "provider-001"
+    job = Job("provider-001", "unused", "2024-25", "2025-03-31", str(folder), "unused",
+              notebook=str(nb), warm=False)
+    code = ("import pickle, sys; from workbench.batch import run_provider; "
+            "run_provider(pickle.loads(bytes.fromhex(sys.argv[1])))")
+    import pickle
+    proc = subprocess.Popen([sys.executable, "-c", code, pickle.dumps(job).hex()])
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(folder.parent.glob(".*/half-written.txt")):
+        time.sleep(0.2)
+    assert list(folder.parent.glob(".*/half-written.txt")), "the notebook never started"
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=60)
+    assert not folder.exists(), "a half-written provider folder was published"
+    visible = [p for p in folder.parent.iterdir() if not p.name.startswith(".")]
+    assert visible == []
+    if sig == signal.SIGINT:
+        assert list(folder.parent.iterdir()) == [], "Ctrl-C leaves nothing behind"
+    # the next run clears a killed run's leftovers before it starts
+    ok_nb = tmp_path / "ok.ipynb"
+    ok_nb.write_text(SLOW_NOTEBOOK.replace("time.sleep(120)", "None"))
+    outcome = run_provider(Job("provider-001", "unused", "2024-25", "2025-03-31", str(folder),
+                               "unused", notebook=str(ok_nb), warm=False))
+    assert outcome.status == "failed"  # no manifest.json/report: refused as incomplete
+    assert not folder.exists()
+    assert [p.name for p in folder.parent.iterdir() if p.name.endswith(".partial")] == []

@@ -1,0 +1,156 @@
+"""The thin notebooks: stripped, parameterised, runnable by papermill, and stable under nbval."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench import register
+from workbench.paths import NOTEBOOKS_DIR
+from workbench.runner import SUMMARY_MIME, WarmKernel, run_notebook
+
+DATA = Path(__file__).resolve().parent / "data" / "batch"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+needs_loader = pytest.mark.skipif(not hasattr(register, "load_register"),
+                                  reason="workbench.register.load_register not available yet")
+
+
+@pytest.fixture
+def jupyter_env(tmp_path, monkeypatch):
+    """Keep HOME, IPython and Jupyter runtime files out of the user's folders."""
+    for var, sub in (("HOME", "home"), ("IPYTHONDIR", "ipython"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTER_CONFIG_DIR", "jconfig")):
+        (tmp_path / sub).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    return tmp_path
+
+
+@pytest.fixture
+def manifest(tmp_path) -> Path:
+    shutil.copytree(DATA, tmp_path / "data")
+    return tmp_path / "data" / "providers.yaml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_thin_and_stripped(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.outputs == [] and cell.execution_count is None, "outputs not stripped"
+        tree = ast.parse(cell.source)
+        assert not [n for n in ast.walk(tree)
+                    if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef
+                                  | ast.Lambda)], "definitions belong in workbench, not notebooks"
+
+
+def test_python3_kernelspec_is_this_python():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    exe = spec.argv[0]
+    assert exe in ("python", "python3", sys.executable) or Path(exe).resolve() == \
+        Path(sys.executable).resolve(), spec.argv
+
+
+def _probe(tmp_path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell("provider = ''", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(source)]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+PROBE = """\
+import os, IPython.display
+from workbench import pack
+seen = {"leaked_variable": "secret" in globals(), "leaked_env": os.environ.get("WB_PROBE"),
+        "rubric_cache": pack._rubric_cached.cache_info().currsize,
+        "count": get_ipython().execution_count}
+secret = provider
+os.environ["WB_PROBE"] = provider
+pack.rubric_at(pack.default_rubric_path())
+IPython.display.display({"MIME_TYPE": seen}, raw=True)
+""".replace("MIME_TYPE", SUMMARY_MIME)
+
+
+def test_warm_kernel_does_not_leak_between_providers(tmp_path, jupyter_env):
+    """A variable, an environment variable and a workbench cache set while running provider A
+    are gone when provider B runs in the same kernel; execution counts restart."""
+    probe = _probe(tmp_path, PROBE)
+    kernel = WarmKernel().start()
+    try:
+        first = run_notebook(probe, tmp_path / "a.ipynb", {"provider": "A"}, kernel=kernel)
+        second = run_notebook(probe, tmp_path / "b.ipynb", {"provider": "B"}, kernel=kernel)
+    finally:
+        kernel.shutdown()
+    assert first.ok and second.ok, (first.error, second.error)
+    assert second.summary == first.summary  # B sees exactly what A saw in a fresh kernel
+    assert first.summary["leaked_variable"] is False
+    assert first.summary["leaked_env"] is None and first.summary["rubric_cache"] == 0
+    counts = [c.execution_count for c in second.notebook.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3]
+
+
+def test_failing_cell_is_reported(tmp_path, jupyter_env):
+    probe = _probe(tmp_path, "raise ValueError('broken on purpose')")
+    run = run_notebook(probe, tmp_path / "out.ipynb", {"provider": "x"})
+    assert not run.ok
+    assert run.error == "ValueError: broken on purpose"
+    assert "broken on purpose" in run.failing_source and run.failing_cell is not None
+    assert "ValueError" in run.log
+
+
+@needs_loader
+@pytest.mark.slow
+def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
+    out = tmp_path / "out"
+    run = run_notebook(NOTEBOOKS_DIR / "assess_provider.ipynb", tmp_path / "executed.ipynb",
+                       {"provider_id": "provider-001", "manifest_path": str(manifest),
+                        "output_dir": str(out), "interactive": False})
+    assert run.ok, (run.error, run.failing_source, run.log[-2000:])
+    assert run.summary["provider"] == "provider-001" and run.summary["complaints"] > 0
+    doc = json.loads((out / "manifest.json").read_text())
+    assert doc["inputs"]["register"]["sha256"] and doc["fingerprint"]
+    assert (out / "scorecard.xlsx").is_file()
+    svgs = [o for c in run.notebook.cells for o in c.get("outputs", [])
+            if "image/svg+xml" in (o.get("data") or {})]
+    assert svgs, "charts are rendered as SVG in papermill runs"
+
+
+@needs_loader
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["assess_provider.ipynb", "portfolio.ipynb"])
+def test_nbval(tmp_path, jupyter_env, manifest, name):
+    """Execute a copy with the test manifest, then nbval re-runs it and compares every output
+    (strict; only temp paths and addresses are sanitised)."""
+    root = tmp_path / "outputs"
+    common = {"manifest_path": str(manifest), "interactive": False}
+    if name == "portfolio.ipynb":  # the portfolio needs the providers' results first
+        from workbench.batch import run_batch
+        assert run_batch(manifest, output_root=root, progress=False, portfolio=False,
+                         jobs=1).exit_code == 0
+        params = {**common, "output_root": str(root)}
+    else:
+        params = {**common, "provider_id": "provider-002", "output_dir": str(root / "p2")}
+    copy = tmp_path / name
+    run = run_notebook(NOTEBOOKS_DIR / name, copy, params)
+    assert run.ok, (run.error, run.log[-2000:])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p",
+         "no:cacheprovider", "--nbval-sanitize-with", str(DATA / "nbval_sanitize.cfg"),
+         "-o", "addopts=", str(copy)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

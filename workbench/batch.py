@@ -1,0 +1,345 @@
+"""The batch: every provider of a manifest assessed in parallel, unchanged ones skipped, then the
+portfolio."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import json
+import multiprocessing
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench import pack, runner
+from workbench.atomic import atomic_dir, write_text
+from workbench.errors import WorkbenchError
+from workbench.manifest import Manifest, load_manifest
+from workbench.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, outputs_dir
+
+PROVIDER_NOTEBOOK = NOTEBOOKS_DIR / "assess_provider.ipynb"
+PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio.ipynb"
+EXECUTED_NOTEBOOK = "assess_provider.ipynb"
+REPORT_FILE = "report.html"
+LOGS_DIR = ".logs"  # failed runs' executed notebooks and logs (dot: not for publication)
+REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, pack.MANIFEST_FILE, pack.RESULTS_FILE)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One provider's run, everything a worker process needs (picklable)."""
+
+    provider_id: str
+    manifest_path: str
+    period: str
+    as_of: str
+    folder: str                  # outputs/<period>/<provider>
+    rubric_path: str
+    db: str | None = None
+    fingerprint: str | None = None
+    notebook: str = str(PROVIDER_NOTEBOOK)
+    warm: bool = True
+    timeout: float | None = None
+
+
+@dataclass
+class ProviderOutcome:
+    """What happened to one provider."""
+
+    provider: str
+    status: str                  # ok | failed | skipped
+    seconds: float = 0.0
+    total_score: int | None = None
+    max_score: int | None = None
+    output: str | None = None
+    error: str | None = None
+    failing_cell: int | None = None
+    failing_source: str | None = None
+    log: str = ""
+    log_path: str | None = None
+    summary: dict[str, Any] | None = None
+
+
+@dataclass
+class BatchReport:
+    """Every provider's outcome, the portfolio's, and the wall-clock time."""
+
+    period: str
+    outcomes: list[ProviderOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    jobs: int = 1
+    executor: str = "local"
+    portfolio: list[str] = field(default_factory=list)
+    portfolio_error: str | None = None
+
+    @property
+    def failed(self) -> list[ProviderOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every provider is ok or skipped (and the portfolio built), else 1."""
+        return 1 if self.failed or self.portfolio_error else 0
+
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "failed": 0, "skipped": 0}
+        for o in self.outcomes:
+            out[o.status] = out.get(o.status, 0) + 1
+        return out
+
+    def table(self) -> str:
+        """The final table: provider, status, seconds, total score, output path."""
+        rows = [("provider", "status", "seconds", "score", "output")]
+        for o in self.outcomes:
+            score = "-" if o.total_score is None else f"{o.total_score}/{o.max_score}"
+            rows.append((o.provider, o.status, f"{o.seconds:.1f}", score, o.output or "-"))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+        c = self.counts()
+        lines.append(f"{len(self.outcomes)} providers: {c['ok']} ok, {c['skipped']} skipped, "
+                     f"{c['failed']} failed in {self.seconds:.1f} s "
+                     f"({self.executor}, {self.jobs} job{'s' if self.jobs != 1 else ''})")
+        for o in self.failed:
+            lines.append(f"FAILED {o.provider}: {o.error}")
+            if o.failing_cell is not None:
+                lines.append(f"  in cell {o.failing_cell}: "
+                             + (o.failing_source or "").strip().replace("\n", "\n    "))
+            if o.log_path:
+                lines.append(f"  log: {o.log_path}")
+        if self.portfolio_error:
+            lines.append(f"FAILED portfolio: {self.portfolio_error}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"period": self.period, "seconds": round(self.seconds, 3), "jobs": self.jobs,
+                "executor": self.executor, "counts": self.counts(), "portfolio": self.portfolio,
+                "portfolio_error": self.portfolio_error,
+                "providers": [{k: v for k, v in asdict(o).items() if k != "log"}
+                              for o in self.outcomes]}
+
+
+# ---------------------------------------------------------------- one provider (in a worker)
+
+
+def is_current(folder: str | Path, fingerprint: str | None) -> dict[str, Any] | None:
+    """The folder's manifest.json when its outputs are complete and built from these inputs."""
+    folder = Path(folder)
+    if fingerprint is None or not all((folder / f).exists() for f in REQUIRED_FILES):
+        return None
+    doc = pack.read_pack_manifest(folder)
+    return doc if doc and doc.get("fingerprint") == fingerprint else None
+
+
+def _clear_partials(folder: Path) -> None:
+    """Remove dot-prefixed leftovers of a killed earlier run of this provider."""
+    for stale in folder.parent.glob(f".{folder.name}.*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _parameters(job: Job, output_dir: Path) -> dict[str, Any]:
+    return {"provider_id": job.provider_id, "manifest_path": job.manifest_path,
+            "register_path": "", "mapping_path": "", "rubric_path": job.rubric_path,
+            "period": job.period, "as_of": job.as_of, "output_dir": str(output_dir),
+            "db": job.db or "", "interactive": False}
+
+
+class _Failed(Exception):
+    def __init__(self, run: runner.NotebookRun):
+        super().__init__(run.error)
+        self.run = run
+
+
+def _keep_failure(job: Job, run: runner.NotebookRun) -> str | None:
+    """Save a failed run's executed notebook and log under outputs/<period>/.logs/."""
+    logs = Path(job.folder).parent / LOGS_DIR
+    with contextlib.suppress(Exception):
+        logs.mkdir(parents=True, exist_ok=True)
+        if run.notebook is not None:
+            import nbformat
+            write_text(logs / f"{job.provider_id}.ipynb", nbformat.writes(run.notebook))
+        text = (f"error: {run.error}\nfailing cell: {run.failing_cell}\n"
+                f"--- source\n{run.failing_source or ''}\n--- log\n{run.log}")
+        return str(write_text(logs / f"{job.provider_id}.log", text))
+    return None
+
+
+def run_provider(job: Job) -> ProviderOutcome:
+    """Execute the provider notebook into ``atomic_dir(folder)``, then its report.html; the folder
+    appears complete or not at all (the previous outputs stay until the new ones are whole)."""
+    t0 = time.perf_counter()
+    folder = Path(job.folder)
+    _clear_partials(folder)
+    kernel = runner.process_kernel() if job.warm else None
+    try:
+        with atomic_dir(folder) as tmp:
+            run = runner.run_notebook(job.notebook, tmp / EXECUTED_NOTEBOOK,
+                                      _parameters(job, tmp), kernel=kernel, timeout=job.timeout)
+            if not run.ok:
+                raise _Failed(run)
+            runner.export_html(run.notebook, tmp / REPORT_FILE)
+            doc = pack.read_pack_manifest(tmp) or {}
+            doc["notebook"] = {"seconds": round(run.seconds, 3), "warm_kernel": job.warm,
+                               "attempts": run.attempts}
+            doc["fingerprint"] = job.fingerprint or doc.get("fingerprint")
+            write_text(tmp / pack.MANIFEST_FILE, json.dumps(doc, indent=2, default=str) + "\n")
+            missing = [f for f in REQUIRED_FILES if not (tmp / f).exists()]
+            if missing:
+                run.ok, run.error = False, f"the notebook did not write {', '.join(missing)}"
+                raise _Failed(run)
+    except _Failed as exc:
+        run = exc.run
+        return ProviderOutcome(job.provider_id, "failed", time.perf_counter() - t0,
+                               error=run.error, failing_cell=run.failing_cell,
+                               failing_source=run.failing_source, log=run.log,
+                               log_path=_keep_failure(job, run))
+    except Exception as exc:  # never let one provider stop the others
+        return ProviderOutcome(job.provider_id, "failed", time.perf_counter() - t0,
+                               error=f"{type(exc).__name__}: {exc}")
+    summary = run.summary or {}
+    return ProviderOutcome(job.provider_id, "ok", time.perf_counter() - t0,
+                           summary.get("total_score"), summary.get("max_score"), str(folder),
+                           summary=summary)
+
+
+# ---------------------------------------------------------------- the batch (driver)
+
+
+def plan(manifest: Manifest, *, period: str, as_of: dt.date | None, output_root: Path,
+         rubric_path: Path, db: str | None, warm: bool = True,
+         timeout: float | None = None) -> list[Job | ProviderOutcome]:
+    """A Job per provider, or a failed outcome when its inputs cannot even be hashed."""
+    from workbench.rubric import load_rubric
+
+    rubric = load_rubric(rubric_path)
+    jobs: list[Job | ProviderOutcome] = []
+    for provider in manifest.providers:
+        when = as_of or pack.default_as_of(period)
+        try:
+            basis = pack.inputs(provider, period=period, as_of=when, rubric_path=rubric_path,
+                                rubric=rubric, db=db)
+            fp = pack.fingerprint(basis)
+        except (OSError, WorkbenchError) as exc:
+            jobs.append(ProviderOutcome(provider.id, "failed", error=str(exc)))
+            continue
+        jobs.append(Job(provider.id, str(manifest.path), period, when.isoformat(),
+                        str(output_root / period / provider.id), str(rubric_path), db, fp,
+                        warm=warm, timeout=timeout))
+    return jobs
+
+
+def _skipped(job: Job, doc: dict[str, Any]) -> ProviderOutcome:
+    s = doc.get("summary") or {}
+    return ProviderOutcome(job.provider_id, "skipped", 0.0, s.get("total_score"),
+                           s.get("max_score"), job.folder, summary=s)
+
+
+@contextlib.contextmanager
+def _executor(kind: str, jobs: int, scheduler: str | None):
+    if kind == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, host="127.0.0.1",
+                                   dashboard_address=None, processes=True)
+            client = Client(cluster)
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    elif kind == "local":
+        if jobs <= 1:
+            yield None  # in this process (its warm kernel), no pool to start
+            return
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["workbench.batch"])
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            yield pool
+    else:
+        raise WorkbenchError(f"unknown executor {kind!r} (local or dask)")
+
+
+def run_batch(manifest_path: str | Path | None = None, *, period: str | None = None,
+              jobs: int = 1, executor: str = "local", scheduler: str | None = None,
+              force: bool = False, output_root: str | Path | None = None,
+              as_of: dt.date | str | None = None, db: str | None = None,
+              rubric_path: str | Path | None = None, warm: bool = True,
+              progress: bool = True, portfolio: bool = True,
+              timeout: float | None = None) -> BatchReport:
+    """Assess every provider of the manifest (default sample_data/providers.yaml) for ``period``
+    in ``jobs`` parallel workers (``executor`` "local" process pool or "dask"), skipping those
+    whose inputs are unchanged unless ``force``; then build the period's portfolio."""
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
+    period = period or manifest.period
+    root = Path(output_root) if output_root else outputs_dir()
+    rubric_path = Path(rubric_path) if rubric_path else pack.default_rubric_path()
+    when = pack._date(as_of)
+    report = BatchReport(period, jobs=jobs, executor=executor)
+    planned = plan(manifest, period=period, as_of=when, output_root=root,
+                   rubric_path=rubric_path, db=db, warm=warm, timeout=timeout)
+    results: dict[str, ProviderOutcome] = {}
+    todo: list[Job] = []
+    for item in planned:
+        if isinstance(item, ProviderOutcome):
+            results[item.provider] = item
+        elif not force and (doc := is_current(item.folder, item.fingerprint)) is not None:
+            results[item.provider_id] = _skipped(item, doc)
+        else:
+            todo.append(item)
+    if todo:
+        with _executor(executor, jobs, scheduler) as pool, \
+                tqdm(total=len(todo), desc=f"batch {period}", unit="provider",
+                     disable=not progress, file=sys.stderr) as bar:
+            if pool is None:
+                for job in todo:
+                    results[job.provider_id] = run_provider(job)
+                    bar.update(1)
+            else:
+                futures = {pool.submit(run_provider, job): job for job in todo}
+                for fut in cf.as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        results[job.provider_id] = fut.result()
+                    except Exception as exc:  # the worker itself died
+                        results[job.provider_id] = ProviderOutcome(
+                            job.provider_id, "failed", error=f"worker failed: "
+                            f"{type(exc).__name__}: {exc}")
+                    bar.update(1)
+    report.outcomes = [results[p.id] for p in manifest.providers]
+    if portfolio:
+        _portfolio(report, manifest, root, warm=warm and executor == "local" and jobs <= 1)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, warm: bool) -> None:
+    """Execute the portfolio notebook (it writes portfolio.xlsx and portfolio.html)."""
+    folder = root / report.period
+    if not any(o.status in ("ok", "skipped") for o in report.outcomes):
+        report.portfolio_error = "no provider outputs to compare"
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".portfolio.", dir=folder) as tmp:
+        run = runner.run_notebook(
+            PORTFOLIO_NOTEBOOK, Path(tmp) / "portfolio.ipynb",
+            {"period": report.period, "manifest_path": str(manifest.path),
+             "output_root": str(root), "output_dir": str(folder), "interactive": False},
+            kernel=runner.process_kernel() if warm else None)
+    if not run.ok:
+        report.portfolio_error = f"{run.error} (cell {run.failing_cell})"
+        return
+    import nbformat
+    write_text(folder / "portfolio.ipynb", nbformat.writes(run.notebook))
+    report.portfolio = sorted(str(p) for p in folder.glob("portfolio*") if p.is_file())

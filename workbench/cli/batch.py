@@ -1,0 +1,85 @@
+"""`workbench assess` and `workbench batch`: provider notebooks run by papermill, one or all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from workbench.cli import main
+from workbench.errors import WorkbenchError
+
+
+@main.command("assess")
+@click.argument("provider_id")
+@click.option("--manifest", "manifest_path", type=click.Path(path_type=Path),
+              help="Provider manifest (default sample_data/providers.yaml).")
+@click.option("--period", help="Financial year, e.g. 2024-25 (default: the manifest's).")
+@click.option("--as-of", "as_of", help="Date the figures are computed at (YYYY-MM-DD).")
+@click.option("--output-dir", type=click.Path(path_type=Path),
+              help="Folder for the outputs (default outputs/<period>/<provider>).")
+@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from.")
+@click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
+def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
+           output_dir: Path | None, db: str | None, rubric_path: Path | None) -> None:
+    """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
+    from workbench import batch, pack
+    from workbench.manifest import load_manifest
+    from workbench.paths import DEFAULT_MANIFEST, outputs_dir
+
+    manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
+    provider = manifest.provider(provider_id)
+    period = period or manifest.period
+    rubric = Path(rubric_path) if rubric_path else pack.default_rubric_path()
+    when = pack._date(as_of) or pack.default_as_of(period)
+    basis = pack.inputs(provider, period=period, as_of=when, rubric_path=rubric, db=db)
+    folder = output_dir or outputs_dir() / period / provider.id
+    job = batch.Job(provider.id, str(manifest.path), period, when.isoformat(), str(folder),
+                    str(rubric), db, pack.fingerprint(basis), warm=False)
+    outcome = batch.run_provider(job)
+    if outcome.status != "ok":
+        click.echo(f"error: {provider.id}: {outcome.error}", err=True)
+        if outcome.failing_cell is not None:
+            click.echo(f"  in cell {outcome.failing_cell}:\n{outcome.failing_source}", err=True)
+        if outcome.log_path:
+            click.echo(f"  log: {outcome.log_path}", err=True)
+        raise SystemExit(1)
+    score = "-" if outcome.total_score is None else f"{outcome.total_score}/{outcome.max_score}"
+    click.echo(f"{provider.id}: ok in {outcome.seconds:.1f} s, score {score} -> {folder}")
+
+
+@main.command("batch")
+@click.argument("manifest_path", required=False, type=click.Path(path_type=Path))
+@click.option("--period", help="Financial year, e.g. 2024-25 (default: the manifest's).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Providers run in parallel.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Process pool on this machine, or dask.distributed.")
+@click.option("--scheduler", help="Address of a running dask scheduler (with --executor dask).")
+@click.option("--force", is_flag=True, help="Re-run providers whose inputs are unchanged.")
+@click.option("--output-root", type=click.Path(path_type=Path),
+              help="Outputs root (default outputs/ or WORKBENCH_OUTPUTS).")
+@click.option("--as-of", "as_of", help="Date the figures are computed at (YYYY-MM-DD).")
+@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from.")
+@click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
+@click.option("--cold", is_flag=True, help="A fresh kernel per provider (no warm kernels).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
+def batch_command(manifest_path: Path | None, period: str | None, jobs: int, executor: str,
+                  scheduler: str | None, force: bool, output_root: Path | None,
+                  as_of: str | None, db: str | None, rubric_path: Path | None, cold: bool,
+                  as_json: bool) -> None:
+    """Assess every provider of MANIFEST (default sample_data/providers.yaml), then the
+    portfolio. Exit 0 when all are ok or skipped, 1 when any failed, 2 for a bad manifest."""
+    from workbench.batch import run_batch
+
+    if scheduler and executor != "dask":
+        raise WorkbenchError("--scheduler needs --executor dask")
+    report = run_batch(manifest_path, period=period, jobs=jobs, executor=executor,
+                       scheduler=scheduler, force=force, output_root=output_root, as_of=as_of,
+                       db=db, rubric_path=rubric_path, warm=not cold, progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, default=str))
+    else:
+        click.echo(report.table())
+    raise SystemExit(report.exit_code)

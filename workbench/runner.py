@@ -1,0 +1,381 @@
+"""The notebook runner: papermill on an IPC kernel, failures located, summary read back."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import execute_notebook
+from papermill.log import logger as papermill_logger
+
+SUMMARY_MIME = "application/x.workbench+json"
+KERNEL_NAME = "python3"
+START_TIMEOUT = 120
+# Imported once per warm kernel so each notebook pays only for its own work.
+PRELOAD = (
+    "import pandas, numpy, altair, IPython.display\n"
+    "try:\n"
+    "    import workbench.pack\n"
+    "    workbench.pack.warm_up()\n"
+    "except Exception:\n"
+    "    pass  # the notebook itself will report what is wrong\n"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Run silently (no history, no execution count) before each notebook in a reused kernel: clear
+# every lru/functools cache and call reset_state() of every loaded workbench module, restore the
+# environment and working directory, then start a fresh user namespace and execution count.
+_RESET = """\
+def _wb_reset(_cwd, _env):
+    import os, sys
+    for _name, _mod in list(sys.modules.items()):
+        if _name != "workbench" and not _name.startswith("workbench."):
+            continue
+        for _obj in list(vars(_mod).values()):
+            if callable(getattr(_obj, "cache_clear", None)) and hasattr(_obj, "cache_info"):
+                _obj.cache_clear()
+        if callable(getattr(_mod, "reset_state", None)):
+            _mod.reset_state()
+    os.environ.clear()
+    os.environ.update(_env)
+    os.chdir(_cwd)
+_wb_reset({cwd!r}, {env!r})
+get_ipython().reset(new_session=True, aggressive=False)
+"""
+
+
+def _short_tmp() -> str:
+    """A folder for kernel connection files short enough for Unix socket paths (108 bytes)."""
+    base = "/tmp" if os.access("/tmp", os.W_OK) else tempfile.gettempdir()
+    return tempfile.mkdtemp(prefix="wbk-", dir=base)
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager on the IPC transport (no TCP ports to collide on, papermill#511), with its
+    connection file and sockets in a private short folder removed when the kernel is cleaned up."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("transport", "ipc")
+        if not kwargs.get("connection_file"):
+            self._wb_dir = _short_tmp()
+            kwargs["connection_file"] = os.path.join(self._wb_dir, "kernel.json")
+        super().__init__(**kwargs)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and getattr(self, "_wb_dir", None):
+            shutil.rmtree(self._wb_dir, ignore_errors=True)
+
+    cleanup_resources = run_sync(_async_cleanup_resources)
+
+
+class _WarmEngine(NBClientEngine):
+    """papermill's nbclient engine, but on a kernel and client that outlive the notebook."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 kc=None, **kwargs):
+        kwargs.pop("input_path", None)
+        client = PapermillNotebookClient(
+            nb_man, kernel_name=kernel_name, timeout=execution_timeout,
+            startup_timeout=start_timeout, log=papermill_logger, log_output=log_output,
+            stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        client.kc = kc
+        return client.execute()
+
+
+papermill_engines.register("workbench-warm", _WarmEngine)
+
+
+@dataclass
+class NotebookRun:
+    """What happened when one notebook ran."""
+
+    ok: bool
+    seconds: float
+    output_path: Path | None
+    notebook: Any = None  # the executed nbformat NotebookNode
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    failing_cell: int | None = None
+    failing_source: str | None = None
+    log: str = ""
+    attempts: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read_summary(nb: Any) -> dict[str, Any] | None:
+    """The last ``application/x.workbench+json`` display in an executed notebook, or None."""
+    found = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            if SUMMARY_MIME in data:
+                found = data[SUMMARY_MIME]
+    return dict(found) if found is not None else None
+
+
+def notebook_log(nb: Any) -> str:
+    """Every stream output and error traceback of an executed notebook, as plain text."""
+    parts = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append(f"[cell {i} {out.get('name')}] {out.get('text', '')}")
+            elif out.get("output_type") == "error":
+                parts.append(f"[cell {i} error]\n" + _ANSI.sub("", "\n".join(out.get("traceback",
+                                                                               []))))
+    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+
+
+def _failure(nb: Any, exc: BaseException | None) -> tuple[int | None, str | None, str]:
+    """(cell index, cell source, error text) of the failed cell."""
+    if isinstance(exc, PapermillExecutionError):
+        return exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}"
+    if nb is not None:
+        for i, cell in enumerate(nb.cells):
+            pm = cell.get("metadata", {}).get("papermill", {})
+            if pm.get("exception") or pm.get("status") == "failed":
+                return i, cell.get("source"), f"{type(exc).__name__}: {exc}"
+    return None, None, f"{type(exc).__name__}: {exc}" if exc else "unknown error"
+
+
+def _started_cells(nb: Any) -> int:
+    return sum(1 for c in nb.cells if c.get("metadata", {}).get("papermill", {}).get("start_time"))
+
+
+class WarmKernel:
+    """One kernel kept alive for many notebooks, each run in a fresh namespace.
+
+    Between notebooks the user namespace, the execution count, every ``functools`` cache and
+    ``reset_state()`` hook of the workbench modules, the environment and the working directory are
+    reset; imported modules stay imported (that is the saving). All kernel traffic goes through one
+    private thread, so the event loop the client is bound to never changes.
+    """
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, *, start_timeout: float = START_TIMEOUT,
+                 preload: str = PRELOAD, cwd: str | Path | None = None, retries: int = 1):
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.preload = preload
+        self.cwd = str(cwd or os.getcwd())
+        self.retries = retries
+        self.km: IPCKernelManager | None = None
+        self.kc: Any = None
+        self.runs = 0
+        self._env: dict[str, str] = {}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-kernel")
+
+    def _call(self, fn, *args, **kwargs):
+        return self._thread.submit(fn, *args, **kwargs).result()
+
+    # --- in the kernel thread
+    def _start(self) -> None:
+        last: BaseException | None = None
+        for _ in range(self.retries + 1):
+            km = IPCKernelManager(kernel_name=self.kernel_name)
+            kc = None
+            try:
+                run_sync(km.start_kernel)(cwd=self.cwd)
+                kc = km.client()
+                kc.start_channels()
+                run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
+                kc.allow_stdin = False
+                self.km, self.kc = km, kc
+                if self.preload:
+                    self._execute(self.preload)
+                self._env = dict(self._execute_json(
+                    "import json, os; print(json.dumps(dict(os.environ)))"))
+                return
+            except Exception as exc:  # a kernel that would not start: one retry on a new one
+                last = exc
+                self._stop(km, kc)
+                self.km = self.kc = None
+        raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
+
+    def _execute(self, code: str) -> list[dict]:
+        outputs: list[dict] = []
+        reply = run_sync(self.kc.execute_interactive)(
+            code, silent=False, store_history=False, timeout=self.start_timeout,
+            output_hook=lambda msg: outputs.append(msg))
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"kernel setup failed: {content.get('ename')}: "
+                               f"{content.get('evalue')}")
+        return outputs
+
+    def _execute_json(self, code: str) -> Any:
+        import json
+        for msg in self._execute(code):
+            if msg["msg_type"] == "stream":
+                return json.loads(msg["content"]["text"])
+        return {}
+
+    @staticmethod
+    def _stop(km: Any, kc: Any) -> None:
+        with contextlib.suppress(Exception):
+            if kc is not None:
+                kc.stop_channels()
+        with contextlib.suppress(Exception):
+            if km is not None and km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        with contextlib.suppress(Exception):
+            if km is not None:
+                km.cleanup_resources()
+
+    def _alive(self) -> bool:
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def _run(self, input_path: str, output_path: str | None, parameters: dict, timeout) -> Any:
+        if not self._alive():
+            self._stop(self.km, self.kc)
+            self._start()
+        self._execute(_RESET.format(cwd=self.cwd, env=self._env))
+        self.runs += 1
+        return execute_notebook(
+            input_path, output_path, parameters=parameters, engine_name="workbench-warm",
+            kernel_name=self.kernel_name, km=self.km, kc=self.kc, progress_bar=False,
+            start_timeout=self.start_timeout, execution_timeout=timeout, cwd=None)
+
+    # --- public, any thread
+    def start(self) -> WarmKernel:
+        """Start the kernel now (otherwise the first run starts it)."""
+        if not self._call(self._alive):
+            self._call(self._start)
+        return self
+
+    def execute(self, input_path: str | Path, output_path: str | Path | None,
+                parameters: Mapping[str, Any], *, timeout: float | None = None) -> Any:
+        """Execute a notebook through papermill on this kernel; return the executed notebook."""
+        return self._call(self._run, str(input_path), str(output_path) if output_path else None,
+                          dict(parameters), timeout)
+
+    def shutdown(self) -> None:
+        """Stop the kernel and the private thread (safe to call twice)."""
+        if self._thread is None:
+            return
+        with contextlib.suppress(Exception):
+            self._call(self._stop, self.km, self.kc)
+        self.km = self.kc = None
+        self._thread.shutdown(wait=False)
+        self._thread = None  # type: ignore[assignment]
+
+
+_PROCESS_KERNEL: WarmKernel | None = None
+_PROCESS_LOCK = threading.Lock()
+
+
+def process_kernel(**kwargs: Any) -> WarmKernel:
+    """This process's warm kernel, started on first use and stopped when the process exits."""
+    global _PROCESS_KERNEL
+    with _PROCESS_LOCK:
+        if _PROCESS_KERNEL is None:
+            _PROCESS_KERNEL = WarmKernel(**kwargs)
+            atexit.register(shutdown_process_kernel)
+            # pool workers leave through os._exit: multiprocessing finalizers still run there
+            import multiprocessing.util
+            multiprocessing.util.Finalize(None, shutdown_process_kernel, exitpriority=10)
+        return _PROCESS_KERNEL
+
+
+def shutdown_process_kernel() -> None:
+    """Stop this process's warm kernel if one was started."""
+    global _PROCESS_KERNEL
+    kernel, _PROCESS_KERNEL = _PROCESS_KERNEL, None
+    if kernel is not None:
+        kernel.shutdown()
+
+
+def run_notebook(input_path: str | Path, output_path: str | Path | None,
+                 parameters: Mapping[str, Any], *, kernel: WarmKernel | None = None,
+                 kernel_name: str = KERNEL_NAME, start_timeout: float = START_TIMEOUT,
+                 timeout: float | None = None, retries: int = 1,
+                 cwd: str | Path | None = None) -> NotebookRun:
+    """Execute one notebook with papermill and report what happened; never raises for a failing
+    cell. ``kernel``: a WarmKernel to reuse; None starts a fresh IPC kernel for this notebook
+    (with ``retries`` more attempts when the kernel fails to start)."""
+    t0 = time.perf_counter()
+    nb = None
+    exc: BaseException | None = None
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            if kernel is not None:
+                nb = kernel.execute(input_path, output_path, parameters, timeout=timeout)
+            else:
+                nb = execute_notebook(
+                    str(input_path), str(output_path) if output_path else None,
+                    parameters=dict(parameters), kernel_name=kernel_name, progress_bar=False,
+                    start_timeout=start_timeout, execution_timeout=timeout,
+                    kernel_manager_class=IPCKernelManager, cwd=str(cwd) if cwd else None)
+            exc = None
+            break
+        except PapermillExecutionError as e:
+            exc = e
+            break
+        except Exception as e:  # kernel start failures: retry when no cell has run yet
+            exc = e
+            if output_path and Path(output_path).exists():
+                with contextlib.suppress(Exception):
+                    nb = nbformat.read(str(output_path), as_version=4)
+            if attempts > retries or (nb is not None and _started_cells(nb)):
+                break
+            nb = None
+    seconds = time.perf_counter() - t0
+    if nb is None and output_path and Path(output_path).exists():
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(output_path), as_version=4)
+    if exc is None:
+        return NotebookRun(True, seconds, Path(output_path) if output_path else None, nb,
+                           read_summary(nb), log=notebook_log(nb), attempts=attempts)
+    index, source, error = _failure(nb, exc)
+    log = notebook_log(nb) if nb is not None else ""
+    return NotebookRun(False, seconds, Path(output_path) if output_path else None, nb,
+                       read_summary(nb) if nb is not None else None, error=error,
+                       failing_cell=index, failing_source=source, log=log, attempts=attempts)
+
+
+def export_html(nb: Any, path: str | Path) -> Path:
+    """The executed notebook as a standalone HTML page without code or prompts."""
+    from nbconvert import HTMLExporter
+
+    from workbench.atomic import write_text
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, require_js_url="", mathjax_url="")
+    # (no CDN scripts: the page and its SVG charts work offline)
+    html, _ = exporter.from_notebook_node(_publishable(nb))
+    return write_text(path, html)
+
+
+def _publishable(nb: Any) -> Any:
+    """A copy without the summary bundle, the parameters cells and papermill's error banner."""
+    nb = nbformat.from_dict(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove"}:
+            continue
+        cell["outputs"] = [o for o in cell.get("outputs", [])
+                           if SUMMARY_MIME not in (o.get("data") or {})]
+        cells.append(cell)
+    nb.cells = cells
+    return nb
