@@ -12,7 +12,13 @@ from workbench.errors import WorkbenchError
 
 # Each area registers its commands on `main` in its own module.
 COMMAND_MODULES = (
+    "workbench.cli.analysis",
     "workbench.cli.rubric",
+    "workbench.cli.register",
+    "workbench.cli.assessment",
+    "workbench.cli.sampledata",
+    "workbench.cli.batch",
+    "workbench.cli.dashboard",
 )
 
 

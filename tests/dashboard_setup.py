@@ -1,0 +1,120 @@
+"""Dashboard test and benchmark data: batch results for the sample providers and a scored store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from workbench.paths import DEFAULT_MANIFEST, PROJECT_ROOT
+
+PROVIDER = "oakwood-care"
+ASSESSOR = "Auditor Ann Example"
+# item id -> answer saved in the store for PROVIDER (a mix, so the total is not 0 or the max)
+ANSWERS = {"1.1": "yes", "1.2": "yes", "1.3": "no", "2.1": "yes", "3.1": "yes", "5.1": "no",
+           "5.2": "yes"}
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jupyter_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """os.environ with HOME and the Jupyter folders in ``tmp`` (nothing of the user's touched)."""
+    home = tmp / "home"
+    for sub in ("data", "ipython", "runtime", "config"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "HOME": str(home), "JUPYTER_DATA_DIR": str(home / "data"),
+            "IPYTHONDIR": str(home / "ipython"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(home / "config"), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def write_outputs(out_root: Path, providers: list[str] | None = None,
+                  manifest_path: Path = DEFAULT_MANIFEST) -> list[str]:
+    """results.json per provider under out_root/<period>/<id>/ (what the batch leaves)."""
+    from workbench import results as results_mod
+    from workbench.manifest import load_manifest
+    from workbench.pack import compute_results
+
+    manifest = load_manifest(manifest_path)
+    done = []
+    for provider in manifest.providers:
+        if providers is not None and provider.id not in providers:
+            continue
+        target = out_root / manifest.period / provider.id / "results.json"
+        if not target.is_file():
+            results = compute_results(provider, manifest, period=manifest.period)
+            results_mod.save(results, target)
+        done.append(provider.id)
+    return done
+
+
+def score_provider(db: str, provider_id: str = PROVIDER, answers: dict[str, str] = ANSWERS,
+                   period: str = "2024-25") -> int:
+    """Save ``answers`` for the provider in the store (through Store) and return the total the
+    store's items score, computed with workbench.assessment.scores."""
+    from workbench.assessment import scores
+    from workbench.errors import ConflictError
+    from workbench.pack import default_rubric_path, rubric_at
+    from workbench.store import Store
+
+    rubric = rubric_at(default_rubric_path())
+    with Store(db) as store:
+        try:
+            aid = store.create_assessment(provider_id, period, rubric, who=ASSESSOR)
+        except ConflictError:
+            aid = store.find(provider_id, period, rubric_id=rubric.id).id
+        store.save_items(aid, {k: {"answer": v} for k, v in answers.items()}, ASSESSOR)
+        return scores(rubric, store.load(aid)).total
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"no answer from {url} in {timeout} s")
+
+
+@contextmanager
+def dashboard_server(tmp: Path, *, outputs: Path, db: str, port: int | None = None,
+                     preheat: bool = False, pool_size: int = 1, token: str | None = None):
+    """`python -m workbench dashboard` in a subprocess: yields (base_url, process), then stops."""
+    port = port or free_port()
+    argv = [sys.executable, "-m", "workbench", "dashboard", "--port", str(port),
+            "--preheat" if preheat else "--no-preheat", "--pool-size", str(pool_size)]
+    if token:
+        argv += ["--token", token]
+    env = jupyter_env(tmp, WORKBENCH_OUTPUTS=str(outputs), WORKBENCH_DB=db)
+    log = open(tmp / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/" + (f"?token={token}" if token else ""), proc)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
