@@ -25,6 +25,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/workbench rubric check rubrics/*.yaml
+	$(BIN)/workbench sample-assessments
+	$(BIN)/workbench batch sample_data/providers.yaml --jobs 2
+	@echo
+	@echo "Provider packs:  outputs/<period>/<provider>/ (report.html, scorecard.xlsx, governance reports)"
+	@echo "Portfolio:       outputs/<period>/portfolio.html and portfolio.xlsx"
+	@echo "Dashboards:      make dashboard, then open http://127.0.0.1:$(PORT)/"
+	@echo "Scoring:         make lab, then notebooks/assess_provider.ipynb"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,7 +43,10 @@ bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+dashboard: $(STAMP)
+	$(BIN)/workbench dashboard --port $(PORT)
 
 sample-data: $(STAMP)
 	$(BIN)/workbench sample-data

@@ -113,6 +113,8 @@ class BatchReport:
                 lines.append(f"  log: {o.log_path}")
         if self.portfolio_error:
             lines.append(f"FAILED portfolio: {self.portfolio_error}")
+        for path in self.portfolio:
+            lines.append(f"portfolio: {path}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -318,8 +320,11 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
                             f"{type(exc).__name__}: {exc}")
                     bar.update(1)
     report.outcomes = [results[p.id] for p in manifest.providers]
-    if portfolio:
-        _portfolio(report, manifest, root, warm=warm and executor == "local" and jobs <= 1)
+    try:
+        if portfolio:
+            _portfolio(report, manifest, root, warm=warm and executor == "local" and jobs <= 1)
+    finally:
+        runner.shutdown_process_kernel()  # this process's warm kernel, if --jobs 1 started one
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -554,4 +554,7 @@ def show_portfolio(results: list[ProviderResults], output_dir: str | Path | None
         _show("No funnel plot: no provider has enough decided complaints to plot.")
     else:
         _show(portfolio.funnel_plot(funnel))
-    return portfolio.write_portfolio(results, folder)
+    written = portfolio.write_portfolio(results, folder)
+    for key, path in governance.write_portfolio_governance(results, folder).items():
+        written[f"governance_{key}"] = Path(path)
+    return written

@@ -161,6 +161,13 @@ def _started_cells(nb: Any) -> int:
     return sum(1 for c in nb.cells if c.get("metadata", {}).get("papermill", {}).get("start_time"))
 
 
+def _kernel_log() -> Any:
+    """An append-mode log file for one kernel's stdout/stderr, kept after the kernel stops."""
+    folder = Path(tempfile.gettempdir()) / "workbench-kernels"
+    folder.mkdir(parents=True, exist_ok=True)
+    return open(folder / f"kernel-{os.getpid()}-{time.time_ns()}.log", "ab")
+
+
 class WarmKernel:
     """One kernel kept alive for many notebooks, each run in a fresh namespace.
 
@@ -181,6 +188,7 @@ class WarmKernel:
         self.kc: Any = None
         self.runs = 0
         self._env: dict[str, str] = {}
+        self._log: Any = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-kernel")
 
     def _call(self, fn, *args, **kwargs):
@@ -193,7 +201,9 @@ class WarmKernel:
             km = IPCKernelManager(kernel_name=self.kernel_name)
             kc = None
             try:
-                run_sync(km.start_kernel)(cwd=self.cwd)
+                # kernel chatter (start-up, shutdown) goes to a log, not the terminal
+                self._log = _kernel_log()
+                run_sync(km.start_kernel)(cwd=self.cwd, stdout=self._log, stderr=self._log)
                 kc = km.client()
                 kc.start_channels()
                 run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
@@ -207,6 +217,7 @@ class WarmKernel:
             except Exception as exc:  # a kernel that would not start: one retry on a new one
                 last = exc
                 self._stop(km, kc)
+                self._log.close()
                 self.km = self.kc = None
         raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
 
@@ -274,6 +285,8 @@ class WarmKernel:
         with contextlib.suppress(Exception):
             self._call(self._stop, self.km, self.kc)
         self.km = self.kc = None
+        if self._log is not None:
+            self._log.close()
         self._thread.shutdown(wait=False)
         self._thread = None  # type: ignore[assignment]
 

@@ -140,6 +140,16 @@ def describe(values: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def existing_default_db() -> str | None:
+    """The store auditors score into, when there is one: WORKBENCH_DB, else outputs/workbench.db
+    if that file exists (never created here: readers must not make an empty store)."""
+    env = os.environ.get("WORKBENCH_DB")
+    if env:
+        return env
+    path = outputs_dir() / "workbench.db"
+    return str(path) if path.exists() else None
+
+
 def database_url(db: str | Path | None = None) -> str:
     """The SQLAlchemy URL: ``db``, else WORKBENCH_DB, else outputs/workbench.db (SQLite).
 

@@ -19,13 +19,17 @@ from workbench.errors import WorkbenchError
 @click.option("--as-of", "as_of", help="Date the figures are computed at (YYYY-MM-DD).")
 @click.option("--output-dir", type=click.Path(path_type=Path),
               help="Folder for the outputs (default outputs/<period>/<provider>).")
-@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from.")
+@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from "
+              "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
 def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
            output_dir: Path | None, db: str | None, rubric_path: Path | None) -> None:
     """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
     from workbench import batch, pack
     from workbench.manifest import load_manifest
+    from workbench.store import existing_default_db
+
+    db = db or existing_default_db()
     from workbench.paths import DEFAULT_MANIFEST, outputs_dir
 
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
@@ -61,7 +65,8 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
 @click.option("--output-root", type=click.Path(path_type=Path),
               help="Outputs root (default outputs/ or WORKBENCH_OUTPUTS).")
 @click.option("--as-of", "as_of", help="Date the figures are computed at (YYYY-MM-DD).")
-@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from.")
+@click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from "
+              "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
 @click.option("--cold", is_flag=True, help="A fresh kernel per provider (no warm kernels).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
@@ -72,6 +77,9 @@ def batch_command(manifest_path: Path | None, period: str | None, jobs: int, exe
     """Assess every provider of MANIFEST (default sample_data/providers.yaml), then the
     portfolio. Exit 0 when all are ok or skipped, 1 when any failed, 2 for a bad manifest."""
     from workbench.batch import run_batch
+    from workbench.store import existing_default_db
+
+    db = db or existing_default_db()
 
     if scheduler and executor != "dask":
         raise WorkbenchError("--scheduler needs --executor dask")

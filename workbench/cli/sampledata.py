@@ -23,3 +23,16 @@ def sample_data(out: Path, seed: int) -> None:
     for path in written:
         click.echo(str(path))
     click.echo(f"{len(written)} files written to {out}")
+
+
+@main.command("sample-assessments")
+@click.option("--db", help="Assessment store (default: WORKBENCH_DB, else outputs/workbench.db).")
+@click.option("--manifest", "manifest_path", type=click.Path(path_type=Path),
+              help="Provider manifest (default sample_data/providers.yaml).")
+@click.option("--period", help="Financial year (default: the manifest's).")
+def sample_assessments(db: str | None, manifest_path: Path | None, period: str | None) -> None:
+    """Give each sample provider a sample self-assessment, unless it already has one."""
+    from workbench.demo import seed_store
+
+    for provider, what in seed_store(db, manifest_path=manifest_path, period=period).items():
+        click.echo(f"{provider}: {'sample assessment added' if what == 'added' else 'kept as is'}")
