@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from workbench.results import ProviderResults, SectionScore
+from workbench.assessment import SectionScore
+from workbench.results import ProviderResults
 
 SECTIONS = [("1", "Organisational Culture", 21), ("2", "Accessibility", 11),
             ("3", "Process and Procedure", 20), ("4", "Quality", 8),
@@ -48,7 +49,7 @@ def make_results(provider_id: str = "oakwood-care", name: str = "Oakwood Care Ho
                  injections: bool = True) -> ProviderResults:
     """A provider's results with plausible figures; items/actions carry formula-like texts and
     the actions a planted name (which the public reports must never show)."""
-    sections = [SectionScore(sid, sname, score, top, top)
+    sections = [SectionScore(sid, sname, score, top, top, top)
                 for (sid, sname, top), score in zip(SECTIONS, scores, strict=True)]
     decided = upheld + partly + not_upheld
     kpis = {

@@ -21,11 +21,19 @@ import altair as alt
 import ipywidgets as w
 import pandas as pd
 
+from workbench.assessment import find_rubric
+from workbench.charts import enable_offline, rootcause_pareto, theme_heatmap, to_svg
 from workbench.errors import WorkbenchError
 from workbench.excel import Rag
 from workbench.manifest import Manifest, Provider, load_manifest
-from workbench.paths import DEFAULT_MANIFEST, outputs_dir
-from workbench.results import ProviderResults, SectionScore
+from workbench.pack import compute_results
+from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
+from workbench.portfolio import funnel_data, funnel_plot, pooled_rate, portfolio_table
+from workbench.redaction import redact
+from workbench.results import ProviderResults, apply_assessment, stored_assessment
+from workbench.results import load as load_results
+from workbench.rubric import load_rubric
+from workbench.store import Store
 
 RESULTS_FILE = "results.json"
 SCORECARD_NOTEBOOK = "scorecard_dashboard.ipynb"
@@ -110,7 +118,6 @@ def open_store_readonly(db: str | Path | None = None):
     value = _db_value(db)
     if "://" not in value and not Path(value).expanduser().is_file():
         return None
-    from workbench.store import Store
 
     return Store(value)
 
@@ -118,52 +125,20 @@ def open_store_readonly(db: str | Path | None = None):
 @functools.lru_cache(maxsize=8)
 def rubric_for(rubric_id: str, version: str | None):
     """The rubric a result was scored against (the default rubric when it cannot be found)."""
-    from workbench.assessment import find_rubric
 
     try:
         return find_rubric(rubric_id, version)
     except WorkbenchError:
-        from workbench.pack import default_rubric_path, rubric_at
-
-        return rubric_at(default_rubric_path())
-
-
-def stored_assessment(store: Any, provider_id: str, period: str, rubric: Any):
-    """The provider's stored assessment (the one without a named assessor when there are
-    several, else the latest); None when there is none."""
-    if store is None:
-        return None
-    found = store.assessments(provider_id, period, rubric.id)
-    if not found:
-        return None
-    unnamed = [a for a in found if not a.assessor]
-    return store.load((unnamed or found)[-1].id)
+        return load_rubric(DEFAULT_RUBRIC)
 
 
 def with_store_scores(results: ProviderResults, store: Any) -> ProviderResults:
     """A copy of ``results`` whose sections, total, "last updated" and contradictions are read
     now from the store (read only), so the headline total is always the store's."""
-    from workbench.assessment import scores
-
     rubric = rubric_for(results.rubric_id, results.rubric_version)
-    assessment = stored_assessment(store, results.provider_id, results.period, rubric)
-    result = scores(rubric, assessment if assessment is not None else {})
     out = dataclasses.replace(results)
-    out.sections = [SectionScore(s.id, s.name, s.score, s.max_points, s.answered)
-                    for s in result.sections]
-    out.max_score = result.max_points
-    out.total_score = result.total if assessment is not None else None
-    out.last_updated, out.last_updated_by = None, None
-    out.contradictions = pd.DataFrame()
-    if assessment is not None:
-        stamped = [s for s in assessment.items.values() if s.updated_at]
-        if stamped:
-            last = max(stamped, key=lambda s: s.updated_at)
-            out.last_updated = pd.Timestamp(last.updated_at).to_pydatetime()
-            out.last_updated_by = last.assessor
-        from workbench.contradictions import contradictions
-
-        out.contradictions = contradictions(rubric, assessment, results.indicators)
+    apply_assessment(out, rubric, stored_assessment(store, results.provider_id, results.period,
+                                                    rubric))
     return out
 
 
@@ -203,12 +178,10 @@ class DashboardData:
         if provider.id not in self._base or self._stamps.get(provider.id) != stamp:
             self._stamps[provider.id] = stamp
             if stamp is not None:
-                from workbench.results import load
 
-                self._base[provider.id] = load(path)
+                self._base[provider.id] = load_results(path)
                 self.sources[provider.id] = "batch output"
             else:
-                from workbench.pack import compute_results
 
                 self._base[provider.id] = compute_results(provider, self.manifest,
                                                           period=self.period)
@@ -440,7 +413,6 @@ def themes_html(results: ProviderResults) -> str:
 def overdue_actions(results: ProviderResults) -> pd.DataFrame:
     """Overdue improvement actions: reference, action (redacted), due, days overdue. No owner,
     no complainant: nothing personal."""
-    from workbench.redaction import redact
 
     actions = results.actions if isinstance(results.actions, pd.DataFrame) else pd.DataFrame()
     cols = ["reference", "action", "due", "days_overdue"]
@@ -515,7 +487,7 @@ def _quarter_labels(frame: pd.DataFrame, period: str) -> list[str]:
         return [str(q) for q in frame["quarter"]]
     if not isinstance(frame.index, pd.RangeIndex):
         return [str(q) for q in frame.index]
-    return [f"{period} Q{i + 1}" for i in range(len(frame))]  # results.json drops the index
+    return [f"{period} Q{i + 1}" for i in range(len(frame))]  # older results.json
 
 
 def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
@@ -541,7 +513,6 @@ def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
 
 
 def pareto_chart(results: ProviderResults) -> alt.Chart | None:
-    from workbench.charts import rootcause_pareto
 
     pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
     if pareto.empty or not {"label", "count", "pct", "cum_pct"} <= set(pareto.columns):
@@ -550,7 +521,6 @@ def pareto_chart(results: ProviderResults) -> alt.Chart | None:
 
 
 def themes_chart(results: ProviderResults) -> alt.Chart | None:
-    from workbench.charts import theme_heatmap
 
     share = _theme_table(results.themes, "share")
     if share.empty or not {"quarter", "label", "count", "share"} <= set(share.columns):
@@ -577,7 +547,6 @@ _ID_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as inline SVG (vl-convert, offline), its ids made unique in the page."""
-    from workbench.charts import to_svg
 
     svg = to_svg(chart)
     svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
@@ -588,7 +557,6 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 def chart_view(chart: alt.TopLevelMixin, name: str, mode: str = "svg") -> w.Widget:
     """A chart as a widget: inline SVG in an HTML widget (default), or an offline JupyterChart."""
     if mode == "widget":
-        from workbench.charts import enable_offline
 
         enable_offline()
         view = alt.JupyterChart(chart)
@@ -601,7 +569,6 @@ def chart_view(chart: alt.TopLevelMixin, name: str, mode: str = "svg") -> w.Widg
 def warm_up(mode: str = "svg") -> None:
     """Start the chart engine (and import what the pages use) before a request arrives."""
     if mode == "widget":
-        from workbench.charts import enable_offline
 
         enable_offline()
     chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
@@ -711,7 +678,6 @@ ALL_TYPES = "All service types"
 
 def portfolio_frame(results: list[ProviderResults]) -> pd.DataFrame:
     """The portfolio table (small counts shown as "<5") for the dashboard."""
-    from workbench.portfolio import portfolio_table
 
     return portfolio_table(results) if results else pd.DataFrame(
         columns=["provider", *PORTFOLIO_COLUMNS])
@@ -769,7 +735,6 @@ def portfolio_table_html(table: pd.DataFrame) -> str:
 def funnel_chart(results: list[ProviderResults], table: pd.DataFrame,
                  measure: str = "upheld") -> alt.TopLevelMixin | None:
     """The funnel plot of the providers in ``table`` against the sector's pooled rate."""
-    from workbench.portfolio import funnel_data, funnel_plot, pooled_rate
 
     data = funnel_data(table, measure, pooled=pooled_rate(results, measure))
     return None if data.empty else funnel_plot(data)

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from workbench.manifest import load_manifest
-from workbench.paths import DEFAULT_MANIFEST, RUBRICS_DIR
+from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC
 from workbench.rubric import Rubric, load_rubric
 from workbench.store import Store
 
 DEMO_ASSESSOR = "Demo auditor (sample data)"
-DEFAULT_RUBRIC = RUBRICS_DIR / "complaints-handling-self-assessment.yaml"
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,13 @@ from workbench import (
     themes,
 )
 from workbench import results as results_io
-from workbench.assessment import scores
 from workbench.atomic import write_text
-from workbench.contradictions import contradictions
 from workbench.errors import WorkbenchError
 from workbench.form import ScoringForm
 from workbench.manifest import Manifest, Provider, load_manifest
-from workbench.paths import DEFAULT_MANIFEST, RUBRICS_DIR, outputs_dir
+from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
 from workbench.register import load_register
-from workbench.results import ProviderResults, SectionScore
+from workbench.results import ProviderResults
 from workbench.rubric import Rubric, load_rubric
 from workbench.store import open_store
 from workbench.workdays import WorkCalendar
@@ -50,11 +48,11 @@ HASH_CHUNK = 1 << 20
 
 
 def default_rubric_path() -> Path:
-    """The rubric used when none is given: the first YAML file of rubrics/ (sorted by name)."""
-    found = sorted([*RUBRICS_DIR.glob("*.yaml"), *RUBRICS_DIR.glob("*.yml")])
-    if not found:
-        raise WorkbenchError(f"no rubric in {RUBRICS_DIR}: give one with --rubric")
-    return found[0]
+    """The rubric used when none is given: the 85-point complaints-handling self-assessment."""
+    if not DEFAULT_RUBRIC.exists():
+        raise WorkbenchError("the default rubric is missing: give one with --rubric",
+                             path=DEFAULT_RUBRIC)
+    return DEFAULT_RUBRIC
 
 
 @functools.lru_cache(maxsize=8)
@@ -128,14 +126,9 @@ def assessment_stamp(db: str | None, provider_id: str, period: str, rubric: Rubr
 def _stored_assessment(db: str | None, provider_id: str, period: str, rubric: Rubric):
     if not db:
         return None
-
     store = open_store(db)
     try:
-        try:
-            info = store.find(provider_id, period, rubric_id=rubric.id)
-        except WorkbenchError:
-            return None
-        return store.load(info.id)
+        return results_io.stored_assessment(store, provider_id, period, rubric)
     finally:
         store.close()
 
@@ -152,34 +145,6 @@ def _kpis(register: Any, provider: Provider, *, as_of: dt.date, targets: dict[st
     by_period = kpis.kpis_by_period(register, "quarter", as_of=as_of, targets=targets,
                                      period=period, calendar=calendar)
     return overall, overall["indicators"], by_period
-
-
-def _scores(results: ProviderResults, rubric: Rubric, assessment: Any) -> None:
-    """Fill sections, total and items from the stored assessment (or an unanswered rubric)."""
-
-    answers = assessment if assessment is not None else {}
-    result = scores(rubric, answers)
-    results.sections = [SectionScore(s.id, s.name, s.score, s.max_points, s.answered)
-                        for s in result.sections]
-    results.max_score = result.max_points
-    results.total_score = result.total if assessment is not None else None
-    rows = []
-    for section, item in rubric.items():
-        st = assessment.item(item.id) if assessment is not None else None
-        rows.append({"id": item.id, "section": section.id, "text": item.text,
-                     "answer": st.answer if st else None,
-                     "evidence": "; ".join(f"{e.label}: {e.target}" for e in st.evidence)
-                     if st else "",
-                     "commentary": st.commentary if st else ""})
-    results.items = pd.DataFrame(rows, columns=["id", "section", "text", "answer", "evidence",
-                                                "commentary"])
-    if assessment is not None:
-        stamped = [s for s in assessment.items.values() if s.updated_at]
-        if stamped:
-            last = max(stamped, key=lambda s: s.updated_at)
-            results.last_updated = dt.datetime.fromisoformat(last.updated_at)
-            results.last_updated_by = last.assessor
-        results.contradictions = contradictions(rubric, assessment, results.indicators)
 
 
 def compute_results(provider: Provider, manifest: Manifest | None = None, *,
@@ -238,7 +203,8 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     results.actions_summary = actions.summary(register, as_of)
     timings["actions"] = time.perf_counter() - t
     t = time.perf_counter()
-    _scores(results, rubric, _stored_assessment(db, provider.id, period, rubric))
+    results_io.apply_assessment(results, rubric,
+                                _stored_assessment(db, provider.id, period, rubric))
     timings["assessment"] = time.perf_counter() - t
     t = time.perf_counter()
     figures = provider_charts(register, results) if with_charts else {}

@@ -12,6 +12,7 @@ RUBRICS_DIR = PROJECT_ROOT / "rubrics"
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_MANIFEST = SAMPLE_DATA_DIR / "providers.yaml"
+DEFAULT_RUBRIC = RUBRICS_DIR / "complaints-handling-self-assessment.yaml"
 
 
 def outputs_dir() -> Path:

@@ -11,26 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assessment import Assessment, SectionScore, scores
 from workbench.atomic import write_text
+from workbench.contradictions import contradictions
+from workbench.rubric import Rubric
 
 FORMAT_VERSION = 1
 # Theme tables kept in results.json; per-complaint assignments stay out (size, and references).
 _THEME_TABLES = ("themes", "share", "emerging", "types", "emerging_types")
-
-
-@dataclass
-class SectionScore:
-    """One rubric section's score."""
-
-    id: str
-    name: str
-    score: int
-    max_points: int
-    answered: int
-
-    @property
-    def pct(self) -> float:
-        return round(100 * self.score / self.max_points, 1) if self.max_points else 0.0
 
 
 @dataclass
@@ -92,6 +80,48 @@ class ProviderResults:
             "rca_coverage": self.rca_coverage,
             "overdue_actions": self.actions_summary.get("overdue"),
         }
+
+
+def stored_assessment(store: Any, provider_id: str, period: str,
+                      rubric: Rubric) -> Assessment | None:
+    """The provider's assessment for the period against ``rubric``: the main one (no named
+    assessor; a second, independent auditor's assessment carries a name) or else the latest."""
+    if store is None:
+        return None
+    found = store.assessments(provider_id, period, rubric.id)
+    if not found:
+        return None
+    main = [a for a in found if not a.assessor]
+    return store.load((main or found)[-1].id)
+
+
+def apply_assessment(results: ProviderResults, rubric: Rubric,
+                     assessment: Assessment | None) -> None:
+    """Fill sections, total, the item table, "last updated" and contradictions from a stored
+    assessment (``None``: every item unanswered and no total)."""
+    result = scores(rubric, assessment if assessment is not None else {})
+    results.sections = list(result.sections)
+    results.max_score = result.max_points
+    results.total_score = result.total if assessment is not None else None
+    rows = []
+    for section, item in rubric.items():
+        st = assessment.item(item.id) if assessment is not None else None
+        rows.append({"id": item.id, "section": section.id, "text": item.text,
+                     "answer": st.answer if st else None,
+                     "evidence": "; ".join(f"{e.label}: {e.target}" for e in st.evidence)
+                     if st else "",
+                     "commentary": st.commentary if st else ""})
+    results.items = pd.DataFrame(rows, columns=["id", "section", "text", "answer", "evidence",
+                                                "commentary"])
+    results.last_updated = results.last_updated_by = None
+    results.contradictions = pd.DataFrame()
+    if assessment is not None:
+        stamped = [s for s in assessment.items.values() if s.updated_at]
+        if stamped:
+            last = max(stamped, key=lambda s: s.updated_at)
+            results.last_updated = dt.datetime.fromisoformat(last.updated_at)
+            results.last_updated_by = last.assessor
+        results.contradictions = contradictions(rubric, assessment, results.indicators)
 
 
 def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:
