@@ -16,9 +16,11 @@ SHARED = Path(os.environ.get("WORKBENCH_SHARED", ROOT.parent / "shared"))
 
 @pytest.fixture(autouse=True)
 def _isolated_config(tmp_path_factory, monkeypatch):
-    """Keep the pseudonymisation key and any store out of the user's real folders."""
-    cfg = tmp_path_factory.mktemp("config")
-    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(cfg))
+    """Keep the pseudonymisation key, the default store and outputs out of the user's real
+    folders (a `make demo` store in outputs/ must never leak into a test)."""
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("WORKBENCH_OUTPUTS", str(tmp_path_factory.mktemp("outputs")))
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
 
 
 @pytest.fixture

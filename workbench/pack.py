@@ -34,7 +34,7 @@ from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
 from workbench.register import load_register
 from workbench.results import ProviderResults
 from workbench.rubric import Rubric, load_rubric
-from workbench.store import open_store
+from workbench.store import existing_default_db, open_store
 from workbench.workdays import WorkCalendar
 
 SUMMARY_MIME = "application/x.workbench+json"
@@ -124,6 +124,9 @@ def assessment_stamp(db: str | None, provider_id: str, period: str, rubric: Rubr
 
 
 def _stored_assessment(db: str | None, provider_id: str, period: str, rubric: Rubric):
+    """The scored assessment in ``db``, or in the default store when ``db`` is blank and one
+    exists (the store the scoring form writes to); None without a store or an assessment."""
+    db = db or existing_default_db()
     if not db:
         return None
     store = open_store(db)

@@ -27,9 +27,6 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
     """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
     from workbench import batch, pack
     from workbench.manifest import load_manifest
-    from workbench.store import existing_default_db
-
-    db = db or existing_default_db()
     from workbench.paths import DEFAULT_MANIFEST, outputs_dir
 
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
@@ -77,9 +74,7 @@ def batch_command(manifest_path: Path | None, period: str | None, jobs: int, exe
     """Assess every provider of MANIFEST (default sample_data/providers.yaml), then the
     portfolio. Exit 0 when all are ok or skipped, 1 when any failed, 2 for a bad manifest."""
     from workbench.batch import run_batch
-    from workbench.store import existing_default_db
 
-    db = db or existing_default_db()
 
     if scheduler and executor != "dask":
         raise WorkbenchError("--scheduler needs --executor dask")
