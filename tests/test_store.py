@@ -268,3 +268,17 @@ def test_kill_during_burst_loses_no_acknowledged_save(store, db, rubric):
         assert int(state.commentary.split()[1]) >= acked[-1]
     finally:
         reopened.close()
+
+
+def test_save_into_is_all_or_nothing_including_the_start(store, rubric):
+    from workbench.assessment import EvidenceError
+
+    with pytest.raises(EvidenceError):
+        store.save_into("p9", "2024-25", rubric, {
+            "1.1": _yes(), "1.2": {"answer": "yes", "evidence": ["javascript:alert(1)"]}}, "ann")
+    assert store.assessments("p9", "2024-25") == []
+    aid = store.save_into("p9", "2024-25", rubric, {"1.1": _yes()}, "ann")
+    again = store.save_into("p9", "2024-25", rubric, {"1.2": {"answer": "no"}}, "bob")
+    assert again == aid
+    items = store.load(aid).items
+    assert (items["1.1"].answer, items["1.2"].answer) == ("yes", "no")

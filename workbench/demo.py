@@ -83,9 +83,9 @@ def seed_store(db: str | None = None, *, manifest_path: str | Path | None = None
             if store.assessments(provider.id, period, rubric.id):
                 done[provider.id] = "kept"
                 continue
-            aid = store.create_assessment(provider.id, period, rubric, who=DEMO_ASSESSOR)
-            store.save_items(aid, sample_answers(rubric, provider.id, period), DEMO_ASSESSOR,
-                             reason="sample assessment for the demo")
+            store.save_into(provider.id, period, rubric,
+                            sample_answers(rubric, provider.id, period), DEMO_ASSESSOR,
+                            reason="sample assessment for the demo")
             done[provider.id] = "added"
     finally:
         store.close()

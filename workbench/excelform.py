@@ -368,7 +368,6 @@ def import_form(path: str | Path, provider: str, store: Store, assessor: str | N
     meta, changes = read_form(path, rubric, provider)
     who = assessor or f"{provider} (Excel form)"
     period = meta["period"]
-    found = store.assessments(provider, period, rubric.id, "")
-    aid = found[0].id if found else store.create_assessment(provider, period, rubric, who=who)
-    store.save_items(aid, changes, who, reason=f"imported from {path.name}")
+    aid = store.save_into(provider, period, rubric, changes, who,
+                          reason=f"imported from {path.name}")
     return aid

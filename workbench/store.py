@@ -263,31 +263,54 @@ class Store:
 
     # ------------------------------------------------------------ assessments
 
+    def _create(self, conn: Connection, provider: str, period: str, rubric: Rubric, who: str,
+                assessor: str, baseline_of: int | None) -> int:
+        at = now()
+        existing = conn.execute(sa.select(assessments.c.id).where(
+            assessments.c.provider == provider, assessments.c.period == period,
+            assessments.c.rubric_id == rubric.id, assessments.c.assessor == assessor)).scalar()
+        if existing is not None:
+            raise ConflictError(f"{provider} {period} already has assessment {existing} "
+                                f"against rubric {rubric.id}"
+                                + (f" by {assessor}" if assessor else ""))
+        try:
+            aid = conn.execute(assessments.insert().values(
+                provider=provider, period=period, rubric_id=rubric.id,
+                rubric_version=rubric.version, assessor=assessor, status="open",
+                created_at=at, created_by=who, baseline_of=baseline_of,
+                last_seq=0)).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            raise ConflictError(f"{provider} {period} was just started by someone else "
+                                f"against rubric {rubric.id}") from None
+        self._append(conn, aid, None, "created", None,
+                     {"provider": provider, "period": period, "rubric_id": rubric.id,
+                      "rubric_version": rubric.version, "assessor": assessor}, who, at)
+        return int(aid)
+
     def create_assessment(self, provider: str, period: str, rubric: Rubric, *, who: str,
                           assessor: str = "", baseline_of: int | None = None) -> int:
         """Start an assessment (status open); refuse a duplicate provider/period/rubric/assessor."""
         period = check_period(period)
-        at = now()
         with self._write() as conn:
-            existing = conn.execute(sa.select(assessments.c.id).where(
+            return self._create(conn, provider, period, rubric, who, assessor, baseline_of)
+
+    def save_into(self, provider: str, period: str, rubric: Rubric,
+                  changes: Mapping[str, Mapping[str, Any]], who: str, *,
+                  reason: str | None = None) -> int:
+        """Save items into the provider's main assessment (no named assessor), starting it in the
+        same transaction when there is none: all is saved, or nothing (not even the start)."""
+        period = check_period(period)
+        normalised = {k: normalise_changes(v, self.evidence_root) for k, v in changes.items()}
+        with self._write() as conn:
+            aid = conn.execute(sa.select(assessments.c.id).where(
                 assessments.c.provider == provider, assessments.c.period == period,
-                assessments.c.rubric_id == rubric.id, assessments.c.assessor == assessor)).scalar()
-            if existing is not None:
-                raise ConflictError(f"{provider} {period} already has assessment {existing} "
-                                    f"against rubric {rubric.id}"
-                                    + (f" by {assessor}" if assessor else ""))
-            try:
-                aid = conn.execute(assessments.insert().values(
-                    provider=provider, period=period, rubric_id=rubric.id,
-                    rubric_version=rubric.version, assessor=assessor, status="open",
-                    created_at=at, created_by=who, baseline_of=baseline_of,
-                    last_seq=0)).inserted_primary_key[0]
-            except sa.exc.IntegrityError:
-                raise ConflictError(f"{provider} {period} was just started by someone else "
-                                    f"against rubric {rubric.id}") from None
-            self._append(conn, aid, None, "created", None,
-                         {"provider": provider, "period": period, "rubric_id": rubric.id,
-                          "rubric_version": rubric.version, "assessor": assessor}, who, at)
+                assessments.c.rubric_id == rubric.id, assessments.c.assessor == "")).scalar()
+            if aid is None:
+                aid = self._create(conn, provider, period, rubric, who, "", None)
+            info = self._lock(conn, aid)
+            for item_id, values in normalised.items():
+                version = self._current(conn, aid, item_id).version
+                self._save(conn, info, item_id, values, version, who, reason)
         return int(aid)
 
     def info(self, assessment_id: int) -> AssessmentInfo:
