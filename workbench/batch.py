@@ -280,8 +280,6 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
     """Assess every provider of the manifest (default sample_data/providers.yaml) for ``period``
     in ``jobs`` parallel workers (``executor`` "local" process pool or "dask"), skipping those
     whose inputs are unchanged unless ``force``; then build the period's portfolio."""
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     period = period or manifest.period
@@ -300,51 +298,75 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
             results[item.provider_id] = _skipped(item, doc)
         else:
             todo.append(item)
-    if todo:
-        with _executor(executor, jobs, scheduler) as pool, \
-                tqdm(total=len(todo), desc=f"batch {period}", unit="provider",
-                     disable=not progress, file=sys.stderr) as bar:
-            if pool is None:
-                for job in todo:
-                    results[job.provider_id] = run_provider(job)
-                    bar.update(1)
-            else:
-                futures = {pool.submit(run_provider, job): job for job in todo}
-                for fut in cf.as_completed(futures):
-                    job = futures[fut]
-                    try:
-                        results[job.provider_id] = fut.result()
-                    except Exception as exc:  # the worker itself died
-                        results[job.provider_id] = ProviderOutcome(
-                            job.provider_id, "failed", error=f"worker failed: "
-                            f"{type(exc).__name__}: {exc}")
-                    bar.update(1)
-    report.outcomes = [results[p.id] for p in manifest.providers]
     try:
-        if portfolio:
-            _portfolio(report, manifest, root, warm=warm and executor == "local" and jobs <= 1)
+        with _executor(executor, jobs, scheduler) if todo else contextlib.nullcontext() as pool:
+            if todo:
+                _run_jobs(todo, pool, results, period=period, progress=progress)
+            report.outcomes = [results[p.id] for p in manifest.providers]
+            if portfolio:
+                # on a warm worker of the pool when there is one (its kernel already imported
+                # everything), else on this process's kernel
+                _portfolio(report, manifest, root, pool=pool, warm=warm)
     finally:
-        runner.shutdown_process_kernel()  # this process's warm kernel, if --jobs 1 started one
+        runner.shutdown_process_kernel()  # this process's warm kernel, if it started one
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, warm: bool) -> None:
-    """Execute the portfolio notebook (it writes portfolio.xlsx and portfolio.html)."""
-    folder = root / report.period
-    if not any(o.status in ("ok", "skipped") for o in report.outcomes):
-        report.portfolio_error = "no provider outputs to compare"
-        return
+def _run_jobs(todo: list[Job], pool: Any, results: dict[str, ProviderOutcome], *, period: str,
+              progress: bool) -> None:
+    from tqdm import tqdm
+
+    with tqdm(total=len(todo), desc=f"batch {period}", unit="provider", disable=not progress,
+              file=sys.stderr) as bar:
+        if pool is None:
+            for job in todo:
+                results[job.provider_id] = run_provider(job)
+                bar.update(1)
+            return
+        futures = {pool.submit(run_provider, job): job for job in todo}
+        for fut in cf.as_completed(futures):
+            job = futures[fut]
+            try:
+                results[job.provider_id] = fut.result()
+            except Exception as exc:  # the worker itself died
+                results[job.provider_id] = ProviderOutcome(
+                    job.provider_id, "failed",
+                    error=f"worker failed: {type(exc).__name__}: {exc}")
+            bar.update(1)
+
+
+def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bool = True
+                  ) -> tuple[str | None, list[str]]:
+    """Execute the portfolio notebook into outputs/<period>/ (it writes portfolio.xlsx,
+    portfolio.html and the portfolio governance reports); returns (error or None, files)."""
+    folder = Path(output_root) / period
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".portfolio.", dir=folder) as tmp:
         run = runner.run_notebook(
             PORTFOLIO_NOTEBOOK, Path(tmp) / "portfolio.ipynb",
-            {"period": report.period, "manifest_path": str(manifest.path),
-             "output_root": str(root), "output_dir": str(folder), "interactive": False},
+            {"period": period, "manifest_path": manifest_path, "output_root": output_root,
+             "output_dir": str(folder), "interactive": False},
             kernel=runner.process_kernel() if warm else None)
     if not run.ok:
-        report.portfolio_error = f"{run.error} (cell {run.failing_cell})"
-        return
+        return f"{run.error} (cell {run.failing_cell})", []
     import nbformat
     write_text(folder / "portfolio.ipynb", nbformat.writes(run.notebook))
-    report.portfolio = sorted(str(p) for p in folder.glob("portfolio*") if p.is_file())
+    return None, sorted(str(p) for p in folder.glob("portfolio*") if p.is_file())
+
+
+def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any,
+               warm: bool) -> None:
+    if not any(o.status in ("ok", "skipped") for o in report.outcomes):
+        report.portfolio_error = "no provider outputs to compare"
+        return
+    args = (report.period, str(manifest.path), str(root))
+    try:
+        if pool is None:
+            error, files = run_portfolio(*args, warm=warm)
+        else:
+            error, files = pool.submit(run_portfolio, *args, warm=warm).result()
+    except Exception as exc:  # the worker died
+        error, files = f"worker failed: {type(exc).__name__}: {exc}", []
+    report.portfolio_error = error
+    report.portfolio = files

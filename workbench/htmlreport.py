@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import numbers
@@ -14,6 +13,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from workbench.atomic import write_text
+from workbench.memo import pure_cache
 
 SUPPRESSED = "<5"
 
@@ -93,7 +93,7 @@ def chart_svg(chart: Any) -> str:
     return _svg_of(json.dumps(spec, sort_keys=True, default=str))
 
 
-@functools.lru_cache(maxsize=512)
+@pure_cache(maxsize=512)
 def _svg_of(spec_json: str) -> str:
     import vl_convert as vlc
 

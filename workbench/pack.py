@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import importlib
 import json
@@ -30,6 +29,7 @@ from workbench.atomic import write_text
 from workbench.errors import WorkbenchError
 from workbench.form import ScoringForm
 from workbench.manifest import Manifest, Provider, load_manifest
+from workbench.memo import file_identity, pure_cache
 from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
 from workbench.register import load_register
 from workbench.results import ProviderResults
@@ -55,15 +55,14 @@ def default_rubric_path() -> Path:
     return DEFAULT_RUBRIC
 
 
-@functools.lru_cache(maxsize=8)
+@pure_cache(maxsize=8)
 def _rubric_cached(path: str, mtime_ns: int, size: int) -> Rubric:
     return load_rubric(path)
 
 
 def rubric_at(path: str | Path) -> Rubric:
     """load_rubric, parsed once per file version (keyed by path, mtime and size)."""
-    st = Path(path).stat()
-    return _rubric_cached(str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+    return _rubric_cached(*file_identity(path))
 
 
 def default_as_of(period: str) -> dt.date:

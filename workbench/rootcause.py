@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from workbench.errors import ValidationFailed
+from workbench.memo import file_identity, pure_cache
 from workbench.paths import DATA_DIR
 from workbench.register import Register
 from workbench.yamlfile import YamlDocument, load_yaml, parse_yaml
@@ -158,14 +158,15 @@ def _build_taxonomy(doc: YamlDocument) -> Taxonomy:
     return Taxonomy(tuple(causes), lookup, str(data.get("source") or ""))
 
 
-@lru_cache(maxsize=8)
-def _load_taxonomy_cached(path: str) -> Taxonomy:
+@pure_cache(maxsize=8)
+def _load_taxonomy_cached(path: str, mtime_ns: int, size: int) -> Taxonomy:
     return _build_taxonomy(load_yaml(path))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load (and validate) the taxonomy YAML; the packaged one by default. Cached per path."""
-    return _load_taxonomy_cached(str(Path(path or TAXONOMY_PATH).resolve()))
+    """Load (and validate) the taxonomy YAML; the packaged one by default. Cached per file
+    version."""
+    return _load_taxonomy_cached(*file_identity(path or TAXONOMY_PATH))
 
 
 def _at(doc: YamlDocument, loc: tuple) -> str:

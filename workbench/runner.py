@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import execute_notebook
 from papermill.log import logger as papermill_logger
@@ -39,8 +40,10 @@ PRELOAD = (
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Run silently (no history, no execution count) before each notebook in a reused kernel: clear
-# every lru/functools cache and call reset_state() of every loaded workbench module, restore the
-# environment and working directory, then start a fresh user namespace and execution count.
+# every lru/functools cache of the workbench modules except those of pure functions
+# (workbench.memo.pure_cache: same arguments, same answer, files keyed by version), call every
+# module's reset_state(), restore the environment and working directory, then start a fresh user
+# namespace and execution count.
 _RESET = """\
 def _wb_reset(_cwd, _env):
     import os, sys
@@ -48,7 +51,8 @@ def _wb_reset(_cwd, _env):
         if _name != "workbench" and not _name.startswith("workbench."):
             continue
         for _obj in list(vars(_mod).values()):
-            if callable(getattr(_obj, "cache_clear", None)) and hasattr(_obj, "cache_info"):
+            if (callable(getattr(_obj, "cache_clear", None)) and hasattr(_obj, "cache_info")
+                    and not getattr(_obj, "pure", False)):
                 _obj.cache_clear()
         if callable(getattr(_mod, "reset_state", None)):
             _mod.reset_state()
@@ -85,8 +89,49 @@ class IPCKernelManager(AsyncKernelManager):
     cleanup_resources = run_sync(_async_cleanup_resources)
 
 
+class _SaveAtEnds(NotebookExecutionManager):
+    """papermill's execution manager without the two saves per cell (the notebook is still saved
+    when it starts, by the timed autosave during a long cell, and when it ends, failed or not):
+    the batch publishes a provider's folder only once it is complete, so nobody reads the
+    half-run file, and each save re-serialises the whole notebook."""
+
+    _hold = False
+
+    def save(self, **kwargs: Any) -> None:
+        if not self._hold:
+            super().save(**kwargs)
+
+    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        self._hold = True
+        try:
+            super().cell_start(cell, cell_index, **kwargs)
+        finally:
+            self._hold = False
+
+    def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        self._hold = True
+        try:
+            super().cell_complete(cell, cell_index, **kwargs)
+        finally:
+            self._hold = False
+
+
 class _WarmEngine(NBClientEngine):
     """papermill's nbclient engine, but on a kernel and client that outlive the notebook."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
+                         log_output=False, autosave_cell_every=30, **kwargs):
+        # papermill's Engine.execute_notebook, with the manager above
+        nb_man = _SaveAtEnds(nb, output_path=output_path, progress_bar=progress_bar,
+                             log_output=log_output, autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
@@ -171,9 +216,10 @@ def _kernel_log() -> Any:
 class WarmKernel:
     """One kernel kept alive for many notebooks, each run in a fresh namespace.
 
-    Between notebooks the user namespace, the execution count, every ``functools`` cache and
-    ``reset_state()`` hook of the workbench modules, the environment and the working directory are
-    reset; imported modules stay imported (that is the saving). All kernel traffic goes through one
+    Between notebooks the user namespace, the execution count, every ``functools`` cache of the
+    workbench modules but those of pure functions, every ``reset_state()`` hook, the environment
+    and the working directory are reset; imported modules and pure caches (parsed rubric, bank
+    holidays) stay (that is the saving). All kernel traffic goes through one
     private thread, so the event loop the client is bound to never changes.
     """
 
@@ -366,16 +412,21 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
                        failing_cell=index, failing_source=source, log=log, attempts=attempts)
 
 
-def export_html(nb: Any, path: str | Path) -> Path:
-    """The executed notebook as a standalone HTML page without code or prompts."""
+@functools.cache
+def _html_exporter() -> Any:
+    # One per process: building an exporter compiles its Jinja templates (~0.3 s a provider).
     from nbconvert import HTMLExporter
 
+    # no CDN scripts: the page and its SVG charts work offline
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, require_js_url="", mathjax_url="")
+
+
+def export_html(nb: Any, path: str | Path) -> Path:
+    """The executed notebook as a standalone HTML page without code or prompts."""
     from workbench.atomic import write_text
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, require_js_url="", mathjax_url="")
-    # (no CDN scripts: the page and its SVG charts work offline)
-    html, _ = exporter.from_notebook_node(_publishable(nb))
+    html, _ = _html_exporter().from_notebook_node(_publishable(nb))
     return write_text(path, html)
 
 

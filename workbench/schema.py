@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.errors import InputFileError
+from workbench.memo import file_identity, pure_cache
 from workbench.paths import DATA_DIR
 from workbench.yamlfile import load_yaml
 
@@ -158,7 +159,11 @@ def parse_schema(path: str | Path) -> Schema:
                   booleans=booleans, checks=checks, path=doc.path)
 
 
-@functools.lru_cache(maxsize=4)
 def load_schema(path: str | Path | None = None) -> Schema:
-    """The canonical schema (cached); ``path`` only for tests of other schemas."""
-    return parse_schema(path or SCHEMA_PATH)
+    """The canonical schema (cached per file version); ``path`` only for tests of other schemas."""
+    return _schema_cached(*file_identity(path or SCHEMA_PATH))
+
+
+@pure_cache(maxsize=4)
+def _schema_cached(path: str, mtime_ns: int, size: int) -> Schema:
+    return parse_schema(path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import holidays as _holidays
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.memo import pure_cache
 
 # Region names used in the manifest (`holidays:`) and on the command line -> `holidays` subdivision.
 REGIONS: dict[str, str] = {"england-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
@@ -122,7 +122,7 @@ def _year_bounds(days: np.ndarray) -> tuple[int, int] | None:
     return int(years[0]), int(years[1])
 
 
-@lru_cache(maxsize=64)
+@pure_cache(maxsize=64)
 def _holiday_array(region: str, closures: tuple[dt.date, ...], first: int, last: int) -> np.ndarray:
     lo, hi = _clamp(first), _clamp(last)
     bank = _holidays.country_holidays("GB", subdiv=REGIONS[region], years=range(lo, hi + 1))
@@ -131,7 +131,7 @@ def _holiday_array(region: str, closures: tuple[dt.date, ...], first: int, last:
     return np.array(sorted(days), dtype="datetime64[D]")
 
 
-@lru_cache(maxsize=64)
+@pure_cache(maxsize=64)
 def _busdaycalendar(region: str, closures: tuple[dt.date, ...], first: int,
                     last: int) -> np.busdaycalendar:
     # Closures outside the clamped years still count: pass the full list for them.
