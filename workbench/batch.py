@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench import pack, runner
+from workbench import htmlreport, pack, runner
 from workbench.atomic import atomic_dir, write_text
 from workbench.errors import WorkbenchError
 from workbench.manifest import Manifest, load_manifest
@@ -27,6 +27,7 @@ PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio.ipynb"
 EXECUTED_NOTEBOOK = "assess_provider.ipynb"
 REPORT_FILE = "report.html"
 LOGS_DIR = ".logs"  # failed runs' executed notebooks and logs (dot: not for publication)
+CACHE_DIR = ".cache"  # under the output root; internal, not for publication
 REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, pack.MANIFEST_FILE, pack.RESULTS_FILE)
 
 
@@ -45,6 +46,7 @@ class Job:
     notebook: str = str(PROVIDER_NOTEBOOK)
     warm: bool = True
     timeout: float | None = None
+    chart_cache: str | None = None  # shared folder of rendered chart SVGs (htmlreport)
 
 
 @dataclass
@@ -137,6 +139,16 @@ def is_current(folder: str | Path, fingerprint: str | None) -> dict[str, Any] | 
     return doc if doc and doc.get("fingerprint") == fingerprint else None
 
 
+def chart_cache(output_root: Path) -> Path:
+    """The batch's shared folder of rendered report charts: outputs/.cache/charts (safe to
+    delete; content-addressed, so a stale entry is never used)."""
+    return output_root / CACHE_DIR / "charts"
+
+
+def _chart_env(folder: str | None) -> dict[str, str]:
+    return {htmlreport.CHART_CACHE_ENV: folder} if folder else {}
+
+
 def _clear_partials(folder: Path) -> None:
     """Remove dot-prefixed leftovers of a killed earlier run of this provider."""
     for stale in folder.parent.glob(f".{folder.name}.*.partial"):
@@ -180,7 +192,8 @@ def run_provider(job: Job) -> ProviderOutcome:
     try:
         with atomic_dir(folder) as tmp:
             run = runner.run_notebook(job.notebook, tmp / EXECUTED_NOTEBOOK,
-                                      _parameters(job, tmp), kernel=kernel, timeout=job.timeout)
+                                      _parameters(job, tmp), kernel=kernel, timeout=job.timeout,
+                                      env=_chart_env(job.chart_cache))
             if not run.ok:
                 raise _Failed(run)
             runner.export_html(run.notebook, tmp / REPORT_FILE)
@@ -230,7 +243,7 @@ def plan(manifest: Manifest, *, period: str, as_of: dt.date | None, output_root:
             continue
         jobs.append(Job(provider.id, str(manifest.path), period, when.isoformat(),
                         str(output_root / period / provider.id), str(rubric_path), db, fp,
-                        warm=warm, timeout=timeout))
+                        warm=warm, timeout=timeout, chart_cache=str(chart_cache(output_root))))
     return jobs
 
 
@@ -347,7 +360,8 @@ def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bo
             PORTFOLIO_NOTEBOOK, Path(tmp) / "portfolio.ipynb",
             {"period": period, "manifest_path": manifest_path, "output_root": output_root,
              "output_dir": str(folder), "interactive": False},
-            kernel=runner.process_kernel() if warm else None)
+            kernel=runner.process_kernel() if warm else None,
+            env=_chart_env(str(chart_cache(Path(output_root)))))
     if not run.ok:
         return f"{run.error} (cell {run.failing_cell})", []
     import nbformat

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 import numbers
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from workbench.atomic import write_text
 from workbench.memo import pure_cache
 
 SUPPRESSED = "<5"
+CHART_CACHE_ENV = "WORKBENCH_CHART_CACHE"
 
 _EXTERNAL = re.compile(
     r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*["']?"""
@@ -55,12 +60,28 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     return f"{float(value):.{digits}f} %"
 
 
+def table_cell(value: Any, kind: str) -> Markup:
+    """One ``<td>`` of a report table (a filter, not a macro: portfolio reports have tens of
+    thousands of cells and a Jinja macro call costs ten times as much); kind is "num", "pct",
+    "status" or "text"."""
+    if kind == "pct":
+        return Markup('<td class="num">%s</td>') % fmt_pct(value)
+    if kind == "num":
+        return Markup('<td class="num">%s</td>') % fmt(value)
+    if kind == "status":
+        status = "" if is_missing(value) else str(value or "")
+        return Markup('<td class="status-%s rag-%s">%s</td>') % (
+            status.replace(" ", "-"), status, fmt(value))
+    return Markup("<td>%s</td>") % fmt(value)
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("workbench", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
     env.filters["pct"] = fmt_pct
+    env.filters["td"] = table_cell
     return env
 
 
@@ -89,7 +110,9 @@ def has_external_references(html: str) -> bool:
 def chart_svg(chart: Any) -> str:
     """An Altair chart (or Vega-Lite dict) rendered to an inline SVG string, offline (by
     vl-convert; the same spec is rendered once per process)."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    # validate=False: the charts are the workbench's own (tests validate them), and Altair's
+    # schema check costs more than the rendering
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     return _svg_of(json.dumps(spec, sort_keys=True, default=str))
 
 
@@ -97,8 +120,28 @@ def chart_svg(chart: Any) -> str:
 def _svg_of(spec_json: str) -> str:
     import vl_convert as vlc
 
+    cached = _chart_cache_file(spec_json, vlc.__version__)
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            return cached.read_text(encoding="utf-8")
     svg = vlc.vegalite_to_svg(json.loads(spec_json))
-    return svg[svg.find("<svg"):] if "<svg" in svg else svg
+    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            write_text(cached, svg)
+    return svg
+
+
+def _chart_cache_file(spec_json: str, renderer: str) -> Path | None:
+    """Where the SVG of this spec is kept when WORKBENCH_CHART_CACHE names a folder (the batch
+    sets it, so the portfolio reuses the charts every provider's reports drew in other worker
+    processes; rendering is most of a report's cost). Content-addressed: spec and renderer
+    version; written atomically, so concurrent workers are safe."""
+    folder = os.environ.get(CHART_CACHE_ENV)
+    if not folder:
+        return None
+    key = hashlib.sha256(f"{renderer}\n{spec_json}".encode()).hexdigest()
+    return Path(folder) / key[:2] / f"{key}.svg"
 
 
 class LazyChart:

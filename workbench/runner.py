@@ -300,11 +300,12 @@ class WarmKernel:
     def _alive(self) -> bool:
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
-    def _run(self, input_path: str, output_path: str | None, parameters: dict, timeout) -> Any:
+    def _run(self, input_path: str, output_path: str | None, parameters: dict, timeout,
+             env: Mapping[str, str] | None = None) -> Any:
         if not self._alive():
             self._stop(self.km, self.kc)
             self._start()
-        self._execute(_RESET.format(cwd=self.cwd, env=self._env))
+        self._execute(_RESET.format(cwd=self.cwd, env={**self._env, **(env or {})}))
         self.runs += 1
         return execute_notebook(
             input_path, output_path, parameters=parameters, engine_name="workbench-warm",
@@ -319,10 +320,12 @@ class WarmKernel:
         return self
 
     def execute(self, input_path: str | Path, output_path: str | Path | None,
-                parameters: Mapping[str, Any], *, timeout: float | None = None) -> Any:
-        """Execute a notebook through papermill on this kernel; return the executed notebook."""
+                parameters: Mapping[str, Any], *, timeout: float | None = None,
+                env: Mapping[str, str] | None = None) -> Any:
+        """Execute a notebook through papermill on this kernel (``env``: variables set for this
+        notebook only); return the executed notebook."""
         return self._call(self._run, str(input_path), str(output_path) if output_path else None,
-                          dict(parameters), timeout)
+                          dict(parameters), timeout, env)
 
     def shutdown(self) -> None:
         """Stop the kernel and the private thread (safe to call twice)."""
@@ -366,10 +369,12 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
                  parameters: Mapping[str, Any], *, kernel: WarmKernel | None = None,
                  kernel_name: str = KERNEL_NAME, start_timeout: float = START_TIMEOUT,
                  timeout: float | None = None, retries: int = 1,
-                 cwd: str | Path | None = None) -> NotebookRun:
+                 cwd: str | Path | None = None,
+                 env: Mapping[str, str] | None = None) -> NotebookRun:
     """Execute one notebook with papermill and report what happened; never raises for a failing
     cell. ``kernel``: a WarmKernel to reuse; None starts a fresh IPC kernel for this notebook
-    (with ``retries`` more attempts when the kernel fails to start)."""
+    (with ``retries`` more attempts when the kernel fails to start). ``env``: environment
+    variables the kernel sees for this notebook."""
     t0 = time.perf_counter()
     nb = None
     exc: BaseException | None = None
@@ -378,13 +383,16 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
         attempts += 1
         try:
             if kernel is not None:
-                nb = kernel.execute(input_path, output_path, parameters, timeout=timeout)
+                nb = kernel.execute(input_path, output_path, parameters, timeout=timeout,
+                                    env=env)
             else:
-                nb = execute_notebook(
+                with _environ(env):  # a new kernel inherits this process's environment
+                    nb = execute_notebook(
                     str(input_path), str(output_path) if output_path else None,
-                    parameters=dict(parameters), kernel_name=kernel_name, progress_bar=False,
-                    start_timeout=start_timeout, execution_timeout=timeout,
-                    kernel_manager_class=IPCKernelManager, cwd=str(cwd) if cwd else None)
+                        parameters=dict(parameters), kernel_name=kernel_name,
+                        progress_bar=False, start_timeout=start_timeout,
+                        execution_timeout=timeout, kernel_manager_class=IPCKernelManager,
+                        cwd=str(cwd) if cwd else None)
             exc = None
             break
         except PapermillExecutionError as e:
@@ -420,6 +428,20 @@ def _html_exporter() -> Any:
     # no CDN scripts: the page and its SVG charts work offline
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True, require_js_url="", mathjax_url="")
+
+
+@contextlib.contextmanager
+def _environ(env: Mapping[str, str] | None):
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def export_html(nb: Any, path: str | Path) -> Path:
