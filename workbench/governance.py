@@ -44,6 +44,7 @@ OUTCOME_LABELS = {"upheld": "Upheld", "partly_upheld": "Partly upheld",
 DECIDED = ("upheld", "partly_upheld", "not_upheld")
 CASE_STUDIES = 3
 PUBLIC_ACTIONS = 10
+PORTFOLIO_ACTIONS = 10  # open actions per provider in the portfolio lessons-learned report
 NOT_CHARTED = ("Figures of 1 to 4 are not shown (\"<5\") to protect the privacy of the people "
                "who complained; they are left out of the charts.")
 
@@ -195,15 +196,20 @@ def _text_col(frame: pd.DataFrame, *names: str) -> str | None:
 
 
 def action_rows(results: ProviderResults, *, completed_only: bool = False,
-                limit: int | None = None) -> list[dict[str, Any]]:
+                open_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
     """Improvement actions without references or names: outcome, action (redacted), status,
-    due, completed, signed off, complainant told."""
+    due, completed, signed off, complainant told. ``open_only``: the actions not completed,
+    earliest due (most overdue) first."""
     frame = _actions(results)
     col = _text_col(frame, "actions", "action", "description")
     if frame.empty or col is None:
         return []
     if completed_only and "status" in frame:
         frame = frame[frame["status"].astype("string") == "completed"]
+    if open_only and "status" in frame:
+        frame = frame[frame["status"].astype("string") != "completed"]
+        if "action_due" in frame:
+            frame = frame.sort_values("action_due", kind="stable", na_position="last")
     rows = []
     for r in table_rows(frame):
         rows.append({
@@ -354,9 +360,12 @@ def _alt_text(kind: str, rows: list[dict[str, Any]], key: str, value: str) -> st
 
 # ---------------------------------------------------------------- views
 
-def provider_view(results: ProviderResults, *, public: bool) -> dict[str, Any]:
+def provider_view(results: ProviderResults, *, public: bool, portfolio: bool = False
+                  ) -> dict[str, Any]:
     """Everything a governance template shows for one provider, aggregated and free of
-    personal data; with ``public`` counts of 1-4 (and rates from them) are "<5"."""
+    personal data; with ``public`` counts of 1-4 (and rates from them) are "<5". In a
+    ``portfolio`` report the action list is the provider's most overdue open actions (every
+    action is in the provider's own lessons-learned report)."""
     k = results.kpis or {}
     quarters = quarter_rows(results, public)
     outcomes = outcome_rows(results, public)
@@ -380,8 +389,10 @@ def provider_view(results: ProviderResults, *, public: bool) -> dict[str, Any]:
         "themes": [] if public else theme_rows(results),
         "emerging_themes": [] if public else emerging_rows(results, "emerging", "theme", public),
         "actions_summary": actions_summary_rows(results),
-        "actions": action_rows(results, completed_only=public,
-                               limit=PUBLIC_ACTIONS if public else None),
+        "actions": (action_rows(results, open_only=True, limit=PORTFOLIO_ACTIONS)
+                    if portfolio and not public else
+                    action_rows(results, completed_only=public,
+                                limit=PUBLIC_ACTIONS if public else None)),
         "case_studies": case_studies(results) if public else [],
         "scores": scores, "total": total_text(results),
         "commissioner": [] if public else commissioner_rows(results),
@@ -427,7 +438,8 @@ def _pareto_chart(results: ProviderResults) -> alt.TopLevelMixin | None:
 
 def _common(title: str, subject: str) -> dict[str, Any]:
     return {"title": title, "subject": subject, "produced": dt.date.today().isoformat(),
-            "suppressed": SUPPRESSED, "not_charted": NOT_CHARTED}
+            "suppressed": SUPPRESSED, "not_charted": NOT_CHARTED,
+            "portfolio_actions": PORTFOLIO_ACTIONS}
 
 
 TITLES = {
@@ -471,8 +483,8 @@ def write_portfolio_governance(results_list: list[ProviderResults], out_dir: str
     """Write the portfolio versions of the four governance reports into ``out_dir``:
     portfolio_<report>.html. Each has the sector overview then every provider's section."""
     out_dir = Path(out_dir)
-    raw = [provider_view(r, public=False) for r in results_list]
-    pub = [provider_view(r, public=True) for r in results_list]
+    raw = [provider_view(r, public=False, portfolio=True) for r in results_list]
+    pub = [provider_view(r, public=True, portfolio=True) for r in results_list]
     table = portfolio_table(results_list)
     bench = benchmark(table)
     funnel = funnel_data(table, "upheld", pooled=pooled_rate(results_list, "upheld"))
