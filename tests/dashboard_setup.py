@@ -41,21 +41,33 @@ def jupyter_env(tmp: Path, **extra: str) -> dict[str, str]:
 
 def write_outputs(out_root: Path, providers: list[str] | None = None,
                   manifest_path: Path = DEFAULT_MANIFEST) -> list[str]:
-    """results.json per provider under out_root/<period>/<id>/ (what the batch leaves)."""
+    """results.json per provider under out_root/<period>/<id>/ and the scorecard charts in the
+    chart cache under out_root (what the batch leaves)."""
     from workbench import results as results_mod
+    from workbench import scorecharts
     from workbench.manifest import load_manifest
     from workbench.pack import compute_results
+    from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
 
     manifest = load_manifest(manifest_path)
     done = []
-    for provider in manifest.providers:
-        if providers is not None and provider.id not in providers:
-            continue
-        target = out_root / manifest.period / provider.id / "results.json"
-        if not target.is_file():
-            results = compute_results(provider, manifest, period=manifest.period)
-            results_mod.save(results, target)
-        done.append(provider.id)
+    saved = os.environ.get(CHART_CACHE_ENV)
+    os.environ[CHART_CACHE_ENV] = str(chart_cache_dir(out_root))
+    try:
+        for provider in manifest.providers:
+            if providers is not None and provider.id not in providers:
+                continue
+            target = out_root / manifest.period / provider.id / "results.json"
+            if not target.is_file():
+                results = compute_results(provider, manifest, period=manifest.period)
+                results_mod.save(results, target)
+                scorecharts.prerender(results_mod.load(target))
+            done.append(provider.id)
+    finally:
+        if saved is None:
+            os.environ.pop(CHART_CACHE_ENV, None)
+        else:
+            os.environ[CHART_CACHE_ENV] = saved
     return done
 
 

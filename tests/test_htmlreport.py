@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from workbench import htmlreport
+from workbench.paths import CHART_CACHE_ENV
 
 SPEC = {"data": {"values": [{"a": "x", "b": 3}, {"a": "y", "b": 5}]}, "mark": "bar",
         "encoding": {"x": {"field": "a", "type": "nominal"},
@@ -42,7 +43,7 @@ def test_chart_cache_is_shared_between_processes(tmp_path):
     cache = tmp_path / "charts"
     code = ("import json, sys; from workbench import htmlreport; "
             "print(htmlreport.chart_svg(json.loads(sys.argv[1]))[:4])")
-    env = {**os.environ, htmlreport.CHART_CACHE_ENV: str(cache)}
+    env = {**os.environ, CHART_CACHE_ENV: str(cache)}
     first = subprocess.run([sys.executable, "-c", code, json.dumps(SPEC)], env=env,
                            capture_output=True, text=True, check=True)
     assert first.stdout.strip() == "<svg"
@@ -55,7 +56,7 @@ def test_chart_cache_is_shared_between_processes(tmp_path):
 
 
 def test_without_a_cache_folder_nothing_is_written(tmp_path, monkeypatch):
-    monkeypatch.delenv(htmlreport.CHART_CACHE_ENV, raising=False)
+    monkeypatch.delenv(CHART_CACHE_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     htmlreport._svg_of.cache_clear()
     assert htmlreport.chart_svg(SPEC).startswith("<svg")

@@ -75,11 +75,11 @@ def _probe(tmp_path: Path, source: str) -> Path:
 
 PROBE = """\
 import os, IPython.display
-from workbench import dashboards, pack
+from workbench import dashboards, pack, provenance
 seen = {"leaked_variable": "secret" in globals(), "leaked_env": os.environ.get("WB_PROBE"),
         "ordinary_cache": dashboards.rubric_for.cache_info().currsize,
         "count": get_ipython().execution_count,
-        "pure_cache": pack._rubric_cached.cache_info().currsize}
+        "pure_cache": provenance._rubric_cached.cache_info().currsize}
 secret = provider
 os.environ["WB_PROBE"] = provider
 pack.rubric_at(pack.default_rubric_path())

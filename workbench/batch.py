@@ -16,19 +16,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench import htmlreport, pack, runner
+from workbench import provenance, runner
 from workbench.atomic import atomic_dir, write_text
 from workbench.errors import WorkbenchError
 from workbench.manifest import Manifest, load_manifest
-from workbench.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, outputs_dir
+from workbench.paths import (
+    CHART_CACHE_ENV,
+    DEFAULT_MANIFEST,
+    NOTEBOOKS_DIR,
+    chart_cache_dir,
+    outputs_dir,
+)
 
 PROVIDER_NOTEBOOK = NOTEBOOKS_DIR / "assess_provider.ipynb"
 PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio.ipynb"
 EXECUTED_NOTEBOOK = "assess_provider.ipynb"
 REPORT_FILE = "report.html"
 LOGS_DIR = ".logs"  # failed runs' executed notebooks and logs (dot: not for publication)
-CACHE_DIR = ".cache"  # under the output root; internal, not for publication
-REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, pack.MANIFEST_FILE, pack.RESULTS_FILE)
+REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, provenance.MANIFEST_FILE,
+                  provenance.RESULTS_FILE)
 
 
 @dataclass(frozen=True)
@@ -135,18 +141,12 @@ def is_current(folder: str | Path, fingerprint: str | None) -> dict[str, Any] | 
     folder = Path(folder)
     if fingerprint is None or not all((folder / f).exists() for f in REQUIRED_FILES):
         return None
-    doc = pack.read_pack_manifest(folder)
+    doc = provenance.read_pack_manifest(folder)
     return doc if doc and doc.get("fingerprint") == fingerprint else None
 
 
-def chart_cache(output_root: Path) -> Path:
-    """The batch's shared folder of rendered report charts: outputs/.cache/charts (safe to
-    delete; content-addressed, so a stale entry is never used)."""
-    return output_root / CACHE_DIR / "charts"
-
-
 def _chart_env(folder: str | None) -> dict[str, str]:
-    return {htmlreport.CHART_CACHE_ENV: folder} if folder else {}
+    return {CHART_CACHE_ENV: folder} if folder else {}
 
 
 def _clear_partials(folder: Path) -> None:
@@ -197,11 +197,12 @@ def run_provider(job: Job) -> ProviderOutcome:
             if not run.ok:
                 raise _Failed(run)
             runner.export_html(run.notebook, tmp / REPORT_FILE)
-            doc = pack.read_pack_manifest(tmp) or {}
+            doc = provenance.read_pack_manifest(tmp) or {}
             doc["notebook"] = {"seconds": round(run.seconds, 3), "warm_kernel": job.warm,
                                "attempts": run.attempts}
             doc["fingerprint"] = job.fingerprint or doc.get("fingerprint")
-            write_text(tmp / pack.MANIFEST_FILE, json.dumps(doc, indent=2, default=str) + "\n")
+            write_text(tmp / provenance.MANIFEST_FILE,
+                       json.dumps(doc, indent=2, default=str) + "\n")
             missing = [f for f in REQUIRED_FILES if not (tmp / f).exists()]
             if missing:
                 run.ok, run.error = False, f"the notebook did not write {', '.join(missing)}"
@@ -233,17 +234,18 @@ def plan(manifest: Manifest, *, period: str, as_of: dt.date | None, output_root:
     rubric = load_rubric(rubric_path)
     jobs: list[Job | ProviderOutcome] = []
     for provider in manifest.providers:
-        when = as_of or pack.default_as_of(period)
+        when = as_of or provenance.default_as_of(period)
         try:
-            basis = pack.inputs(provider, period=period, as_of=when, rubric_path=rubric_path,
-                                rubric=rubric, db=db)
-            fp = pack.fingerprint(basis)
+            basis = provenance.inputs(provider, period=period, as_of=when,
+                                      rubric_path=rubric_path, rubric=rubric, db=db)
+            fp = provenance.fingerprint(basis)
         except (OSError, WorkbenchError) as exc:
             jobs.append(ProviderOutcome(provider.id, "failed", error=str(exc)))
             continue
         jobs.append(Job(provider.id, str(manifest.path), period, when.isoformat(),
                         str(output_root / period / provider.id), str(rubric_path), db, fp,
-                        warm=warm, timeout=timeout, chart_cache=str(chart_cache(output_root))))
+                        warm=warm, timeout=timeout,
+                        chart_cache=str(chart_cache_dir(output_root))))
     return jobs
 
 
@@ -297,8 +299,8 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     period = period or manifest.period
     root = Path(output_root) if output_root else outputs_dir()
-    rubric_path = Path(rubric_path) if rubric_path else pack.default_rubric_path()
-    when = pack._date(as_of)
+    rubric_path = Path(rubric_path) if rubric_path else provenance.default_rubric_path()
+    when = provenance.as_date(as_of)
     report = BatchReport(period, jobs=jobs, executor=executor)
     planned = plan(manifest, period=period, as_of=when, output_root=root,
                    rubric_path=rubric_path, db=db, warm=warm, timeout=timeout)
@@ -361,7 +363,7 @@ def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bo
             {"period": period, "manifest_path": manifest_path, "output_root": output_root,
              "output_dir": str(folder), "interactive": False},
             kernel=runner.process_kernel() if warm else None,
-            env=_chart_env(str(chart_cache(Path(output_root)))))
+            env=_chart_env(str(chart_cache_dir(Path(output_root)))))
     if not run.ok:
         return f"{run.error} (cell {run.failing_cell})", []
     import nbformat

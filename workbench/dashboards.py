@@ -11,7 +11,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,9 @@ import altair as alt
 import ipywidgets as w
 import pandas as pd
 
+from workbench import htmlreport
 from workbench.assessment import find_rubric
-from workbench.charts import enable_offline, rootcause_pareto, theme_heatmap, to_svg
+from workbench.charts import enable_offline
 from workbench.errors import WorkbenchError
 from workbench.excel import Rag
 from workbench.manifest import Manifest, Provider, load_manifest
@@ -33,6 +34,14 @@ from workbench.redaction import redact
 from workbench.results import ProviderResults, apply_assessment, stored_assessment
 from workbench.results import load as load_results
 from workbench.rubric import load_rubric
+from workbench.scorecharts import (  # noqa: F401  (the scorecard's charts, re-exported)
+    pareto_chart,
+    scorecard_charts,
+    theme_table,
+    themes_chart,
+    timeliness_chart,
+    volume_chart,
+)
 from workbench.store import Store
 
 RESULTS_FILE = "results.json"
@@ -368,25 +377,18 @@ def table_html(frame: pd.DataFrame, columns: dict[str, str], *, css: str = "",
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def _theme_table(themes: Any, name: str) -> pd.DataFrame:
-    if themes is None:
-        return pd.DataFrame()
-    value = themes.get(name) if isinstance(themes, dict) else getattr(themes, name, None)
-    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
-
-
 def themes_html(results: ProviderResults) -> str:
     """Themes (label, top terms, size, share) and the emerging themes and types; no example
     references."""
-    themes = _theme_table(results.themes, "themes").copy()
+    themes = theme_table(results.themes, "themes").copy()
     if not themes.empty:
         if "terms" in themes:
             themes["terms"] = themes["terms"].map(
                 lambda t: ", ".join(map(str, t)) if isinstance(t, list | tuple) else t)
         if "share" in themes:
             themes["share"] = (100 * pd.to_numeric(themes["share"], errors="coerce")).round(1)
-    emerging = _theme_table(results.themes, "emerging")
-    emerging_types = _theme_table(results.themes, "emerging_types")
+    emerging = theme_table(results.themes, "emerging")
+    emerging_types = theme_table(results.themes, "emerging_types")
     flagged = [frame[frame["emerging"].astype(bool)] if "emerging" in frame else frame
                for frame in (emerging, emerging_types)]
     for frame in flagged:
@@ -468,88 +470,14 @@ def contradictions_html(results: ProviderResults) -> str:
 
 # ---------------------------------------------------------------- charts (aggregates only)
 
-
-def volume_chart(results: ProviderResults) -> alt.Chart | None:
-    """Complaints received per month."""
-    months = (results.kpis or {}).get("by_month") or {}
-    if not months:
-        return None
-    data = pd.DataFrame({"month": [f"{m}-01" for m in months], "complaints": list(months.values())})
-    return (alt.Chart(data, title="Complaints received per month").mark_bar(color="#2c6e9b")
-            .encode(x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
-                    y=alt.Y("complaints:Q", title="Complaints"),
-                    tooltip=["month:T", "complaints:Q"])
-            .properties(width=480, height=220))
-
-
-def _quarter_labels(frame: pd.DataFrame, period: str) -> list[str]:
-    if "quarter" in frame:
-        return [str(q) for q in frame["quarter"]]
-    if not isinstance(frame.index, pd.RangeIndex):
-        return [str(q) for q in frame.index]
-    return [f"{period} Q{i + 1}" for i in range(len(frame))]  # older results.json
-
-
-def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
-    """% acknowledged and responded to within target per quarter, against the 90 % line."""
-    frame = results.by_period if isinstance(results.by_period, pd.DataFrame) else pd.DataFrame()
-    cols = [c for c in ("acknowledged_within_target_pct", "responded_within_target_pct")
-            if c in frame]
-    if frame.empty or not cols:
-        return None
-    data = frame[cols].astype("float64").assign(quarter=_quarter_labels(frame, results.period))
-    long = data.melt("quarter", var_name="measure", value_name="pct").dropna()
-    long["measure"] = long["measure"].map({"acknowledged_within_target_pct": "Acknowledged",
-                                           "responded_within_target_pct": "Responded to"})
-    lines = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("quarter:O", title="Financial quarter"),
-        y=alt.Y("pct:Q", title="% within target", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("measure:N", title="Within target"),
-        tooltip=["quarter:O", "measure:N", "pct:Q"])
-    rule = alt.Chart(pd.DataFrame({"pct": [90.0]})).mark_rule(
-        color="#c62828", strokeDash=[6, 4]).encode(y="pct:Q")
-    return alt.layer(lines, rule, title="Timeliness per quarter").properties(width=480,
-                                                                             height=220)
-
-
-def pareto_chart(results: ProviderResults) -> alt.Chart | None:
-
-    pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
-    if pareto.empty or not {"label", "count", "pct", "cum_pct"} <= set(pareto.columns):
-        return None
-    return rootcause_pareto(pareto).properties(width=480, height=240)
-
-
-def themes_chart(results: ProviderResults) -> alt.Chart | None:
-
-    share = _theme_table(results.themes, "share")
-    if share.empty or not {"quarter", "label", "count", "share"} <= set(share.columns):
-        return None
-    return theme_heatmap(share).properties(width=480, height=240)
-
-
-def scorecard_charts(results: ProviderResults) -> dict[str, alt.TopLevelMixin]:
-    """The scorecard's charts by name; a chart with nothing to draw is left out."""
-    makers: dict[str, Callable[[ProviderResults], Any]] = {
-        "volumes": volume_chart, "timeliness": timeliness_chart, "pareto": pareto_chart,
-        "themes": themes_chart}
-    out = {}
-    for name, make in makers.items():
-        chart = make(results)
-        if chart is not None:
-            out[name] = chart
-    return out
-
-
 _counter = itertools.count()
 _ID_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as inline SVG (vl-convert, offline), its ids made unique in the page."""
-
-    svg = to_svg(chart)
-    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    """The chart as inline SVG (vl-convert, offline), its ids made unique in the page. Read from
+    the batch's chart cache when it drew this chart already (the dashboards never write it)."""
+    svg = htmlreport.chart_svg(chart, store=False)
     prefix = f"wb{next(_counter)}-"
     return _ID_REF.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
 

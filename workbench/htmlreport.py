@@ -18,9 +18,9 @@ from markupsafe import Markup
 
 from workbench.atomic import write_text
 from workbench.memo import pure_cache
+from workbench.paths import CHART_CACHE_ENV
 
 SUPPRESSED = "<5"
-CHART_CACHE_ENV = "WORKBENCH_CHART_CACHE"
 
 _EXTERNAL = re.compile(
     r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*["']?"""
@@ -107,17 +107,18 @@ def has_external_references(html: str) -> bool:
     return bool(_EXTERNAL.search(html))
 
 
-def chart_svg(chart: Any) -> str:
+def chart_svg(chart: Any, *, store: bool = True) -> str:
     """An Altair chart (or Vega-Lite dict) rendered to an inline SVG string, offline (by
-    vl-convert; the same spec is rendered once per process)."""
+    vl-convert; the same spec is rendered once per process, and read from the shared chart
+    cache when there is one). ``store=False``: read the cache but never write to it."""
     # validate=False: the charts are the workbench's own (tests validate them), and Altair's
     # schema check costs more than the rendering
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    return _svg_of(json.dumps(spec, sort_keys=True, default=str))
+    return _svg_of(json.dumps(spec, sort_keys=True, default=str), store)
 
 
 @pure_cache(maxsize=512)
-def _svg_of(spec_json: str) -> str:
+def _svg_of(spec_json: str, store: bool = True) -> str:
     import vl_convert as vlc
 
     cached = _chart_cache_file(spec_json, vlc.__version__)
@@ -126,7 +127,7 @@ def _svg_of(spec_json: str) -> str:
             return cached.read_text(encoding="utf-8")
     svg = vlc.vegalite_to_svg(json.loads(spec_json))
     svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
-    if cached is not None:
+    if cached is not None and store:
         with contextlib.suppress(OSError):
             write_text(cached, svg)
     return svg

@@ -33,7 +33,7 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
     provider = manifest.provider(provider_id)
     period = period or manifest.period
     rubric = Path(rubric_path) if rubric_path else pack.default_rubric_path()
-    when = pack._date(as_of) or pack.default_as_of(period)
+    when = pack.as_date(as_of) or pack.default_as_of(period)
     basis = pack.inputs(provider, period=period, as_of=when, rubric_path=rubric, db=db)
     folder = output_dir or outputs_dir() / period / provider.id
     job = batch.Job(provider.id, str(manifest.path), period, when.isoformat(), str(folder),

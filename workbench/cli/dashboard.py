@@ -8,6 +8,7 @@ import click
 
 from workbench.cli import main
 from workbench.errors import WorkbenchError
+from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
 
 
 @main.command("dashboard")
@@ -40,4 +41,6 @@ def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: i
     click.echo(f"Scorecard: http://{ip}:{port}/voila/render/scorecard_dashboard.ipynb{suffix}")
     click.echo(f"Portfolio: http://{ip}:{port}/voila/render/portfolio_dashboard.ipynb{suffix}")
     os.environ.setdefault("WORKBENCH_READ_ONLY", "1")
+    # the charts the batch drew are read from its cache (dashboards never write to it)
+    os.environ.setdefault(CHART_CACHE_ENV, str(chart_cache_dir()))
     server.serve(argv)
