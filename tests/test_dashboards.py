@@ -278,3 +278,35 @@ class _FakeData:
 
     def all_results(self):
         return list(self._results.values()), []
+
+
+def test_dashboard_reads_the_charts_the_batch_drew_and_writes_none(tmp_path, monkeypatch):
+    """The batch draws the scorecard's charts from results.json into the shared cache; the
+    dashboard, given the same results.json, reads them back (no rendering) and never writes."""
+    from workbench import htmlreport, scorecharts
+    from workbench import results as results_mod
+    from workbench.paths import CHART_CACHE_ENV
+
+    cache = tmp_path / "charts"
+    monkeypatch.setenv(CHART_CACHE_ENV, str(cache))
+    path = results_mod.save(make_results(), tmp_path / "results.json")
+    drawn = scorecharts.prerender(results_mod.load(path))
+    files = sorted(cache.rglob("*.svg"))
+    assert drawn == len(d.scorecard_charts(results_mod.load(path))) == len(files) >= 3
+    for f in files:  # mark every cached chart: what the page shows must come from here
+        f.write_text(f.read_text().replace("<svg", '<svg data-from-cache="1"', 1))
+    htmlreport._svg_of.cache_clear()
+    body = _html(d.scorecard_body(results_mod.load(path)))
+    assert body.count('data-from-cache="1"') == drawn
+    monkeypatch.setenv(CHART_CACHE_ENV, str(tmp_path / "empty"))
+    htmlreport._svg_of.cache_clear()
+    d.scorecard_body(results_mod.load(path))  # nothing cached there: drawn, not stored
+    assert not (tmp_path / "empty").exists()
+
+
+def test_no_chart_cache_means_no_prerendering(tmp_path, monkeypatch):
+    from workbench import scorecharts
+    from workbench.paths import CHART_CACHE_ENV
+
+    monkeypatch.delenv(CHART_CACHE_ENV, raising=False)
+    assert scorecharts.prerender(make_results()) == 0
