@@ -405,22 +405,28 @@ def provider_view(results: ProviderResults, *, public: bool, portfolio: bool = F
     view["upheld_pct"] = _rate(k.get("upheld_pct"), _count(upheld, public),
                                _count(decided, public))
     view["escalated_pct"] = _rate(k.get("escalated_pct"), view["complaints"])
+    pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
+    show_causes = not public and bool(causes)
+    show_actions = not public and not actions.empty and "status" in actions
     view["charts"] = {
-        "trend": LazyChart(trend_chart(quarters), _alt_text(
+        "trend": LazyChart(lambda: trend_chart(quarters), _alt_text(
             "Bar chart of complaints received per financial quarter", quarters, "quarter",
-            "complaints")),
-        "outcomes": LazyChart(outcome_chart(outcomes), _alt_text(
-            "Bar chart of complaints by outcome", outcomes, "outcome", "count")),
-        "scores": LazyChart(score_chart(scores), _alt_text(
+            "complaints"), key=("trend", quarters)),
+        "outcomes": LazyChart(lambda: outcome_chart(outcomes), _alt_text(
+            "Bar chart of complaints by outcome", outcomes, "outcome", "count"),
+            key=("outcomes", outcomes)),
+        "scores": LazyChart(lambda: score_chart(scores), _alt_text(
             "Bar chart of the self-assessment score per section, % of points", scores,
-            "name", "pct")),
-        "causes": LazyChart(None if public or not causes else _pareto_chart(results),
+            "name", "pct"), key=("scores", scores)),
+        "causes": LazyChart(lambda: _pareto_chart(results) if show_causes else None,
                             _alt_text("Pareto chart of root causes of upheld complaints",
-                                      causes, "cause", "count")),
-        "actions": LazyChart(None if public or actions.empty or "status" not in actions
-                             else charts.action_status(actions),
+                                      causes, "cause", "count"),
+                            key=("causes", show_causes, pareto.to_json(date_format="iso"))),
+        "actions": LazyChart(lambda: charts.action_status(actions) if show_actions else None,
                              _alt_text("Bar chart of improvement actions by status",
-                                       actions_summary_rows(results), "measure", "value")),
+                                       actions_summary_rows(results), "measure", "value"),
+                             key=("actions", show_actions,
+                                  actions.to_json(date_format="iso") if show_actions else "")),
     }
     return view
 

@@ -16,6 +16,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from workbench import __version__
 from workbench.atomic import write_text
 from workbench.memo import pure_cache
 from workbench.paths import CHART_CACHE_ENV
@@ -146,21 +147,51 @@ def _chart_cache_file(spec_json: str, renderer: str) -> Path | None:
 
 
 class LazyChart:
-    """A chart rendered to SVG only when a template uses ``svg``; ``alt`` is its text
-    alternative. A missing chart (None) has ``svg`` None."""
+    """A chart drawn only when a template uses ``svg``: ``make()`` builds the Altair chart (or
+    None: no chart); ``alt`` is its text alternative. With ``key`` (JSON-able: the chart's kind
+    and the data it is drawn from) the SVG is looked up by that key first, so a chart drawn
+    before (in this process or, through the shared chart cache, another) is not even built."""
 
-    def __init__(self, chart: Any, alt: str):
-        self.chart = chart
+    def __init__(self, make: Any, alt: str, key: Any = None):
+        self.make = make
         self.alt = alt
+        self.key = key
         self._svg: str | None = None
+        self._done = False
 
     @property
     def svg(self) -> str | None:
-        if self.chart is None:
-            return None
-        if self._svg is None:
-            self._svg = chart_svg(self.chart)
+        if not self._done:
+            self._svg = self._draw()
+            self._done = True
         return self._svg
+
+    def _draw(self) -> str | None:
+        if self.key is None:
+            chart = self.make()
+            return None if chart is None else chart_svg(chart)
+        key = json.dumps([__version__, self.key], sort_keys=True, default=str)
+        if key in _BY_INPUTS:
+            return _BY_INPUTS[key]
+        cached = _chart_cache_file(key, "inputs")
+        svg = None
+        if cached is not None:
+            with contextlib.suppress(OSError):
+                svg = cached.read_text(encoding="utf-8")
+        if svg is None:
+            chart = self.make()
+            svg = "" if chart is None else chart_svg(chart)
+            if cached is not None:
+                with contextlib.suppress(OSError):
+                    write_text(cached, svg)
+        if len(_BY_INPUTS) >= 1024:
+            _BY_INPUTS.clear()
+        _BY_INPUTS[key] = svg or None
+        return svg or None
+
+
+# SVGs by chart inputs (a pure cache: the key holds the package version and every input)
+_BY_INPUTS: dict[str, str | None] = {}
 
 
 def table_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:

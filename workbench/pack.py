@@ -320,15 +320,17 @@ def write_pack(results: ProviderResults, out_dir: str | Path, *,
     t = time.perf_counter()
     written["scorecard"] = scorecard.write_scorecard(results, out / SCORECARD_FILE)
     times["scorecard"] = time.perf_counter() - t
+    written["results"] = results_io.save(results, out / RESULTS_FILE)
+    # With a shared chart cache (the batch), the reports and the dashboards' charts are drawn
+    # from results.json as the portfolio and the dashboards read it, so they find these charts.
+    shared = results_io.load(written["results"]) if scorecharts.cache_enabled() else results
     t = time.perf_counter()
-    for key, p in governance.write_governance_reports(results, out).items():
+    for key, p in governance.write_governance_reports(shared, out).items():
         written[f"governance_{key}"] = Path(p)
     times["governance"] = time.perf_counter() - t
-    written["results"] = results_io.save(results, out / RESULTS_FILE)
-    if scorecharts.cache_enabled():
-        # the dashboards' charts, drawn now from results.json as the dashboards will read it
+    if shared is not results:
         t = time.perf_counter()
-        scorecharts.prerender(results_io.load(written["results"]))
+        scorecharts.prerender(shared)
         times["dashboard_charts"] = time.perf_counter() - t
     if svgs:
         for name, svg in svgs.items():
