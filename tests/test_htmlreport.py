@@ -61,3 +61,27 @@ def test_without_a_cache_folder_nothing_is_written(tmp_path, monkeypatch):
     htmlreport._svg_of.cache_clear()
     assert htmlreport.chart_svg(SPEC).startswith("<svg")
     assert not list(tmp_path.rglob("*"))
+
+
+def test_lazy_chart_is_found_by_its_inputs_without_being_built(tmp_path, monkeypatch):
+    """A chart drawn once is found again by its kind and data: the second LazyChart with the same
+    key never calls its builder (in another process too, through the shared cache)."""
+    import altair as alt
+    import pandas as pd
+
+    monkeypatch.setenv(CHART_CACHE_ENV, str(tmp_path / "charts"))
+    rows = [{"q": "Q1", "n": 3}, {"q": "Q2", "n": 5}]
+    built = []
+
+    def make():
+        built.append(1)
+        return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(x="q:N", y="n:Q")
+
+    first = htmlreport.LazyChart(make, "bars", key=("test-bars", rows)).svg
+    assert first.startswith("<svg") and built == [1]
+    htmlreport._BY_INPUTS.clear()  # as in a new process: only the folder remains
+    again = htmlreport.LazyChart(make, "bars", key=("test-bars", rows)).svg
+    assert again == first and built == [1]
+    other = htmlreport.LazyChart(make, "bars", key=("test-bars", rows[:1])).svg
+    assert other.startswith("<svg") and built == [1, 1]  # other data: built and drawn
+    assert htmlreport.LazyChart(lambda: None, "none", key=("nothing",)).svg is None
