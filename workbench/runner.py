@@ -101,19 +101,21 @@ class _SaveAtEnds(NotebookExecutionManager):
         if not self._hold:
             super().save(**kwargs)
 
-    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+    @contextlib.contextmanager
+    def _held(self):
         self._hold = True
         try:
-            super().cell_start(cell, cell_index, **kwargs)
+            yield
         finally:
             self._hold = False
 
+    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        with self._held():
+            super().cell_start(cell, cell_index, **kwargs)
+
     def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
-        self._hold = True
-        try:
+        with self._held():
             super().cell_complete(cell, cell_index, **kwargs)
-        finally:
-            self._hold = False
 
 
 class _WarmEngine(NBClientEngine):
