@@ -174,3 +174,33 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig):
     assert outcome.status == "failed"  # no manifest.json/report: refused as incomplete
     assert not folder.exists()
     assert [p.name for p in folder.parent.iterdir() if p.name.endswith(".partial")] == []
+
+
+@pytest.mark.slow
+def test_batch_scores_a_provider_from_the_store(manifest, tmp_path):
+    """A provider with a stored assessment (what `make demo` seeds) gets its score in the pack:
+    scorecard.xlsx carries the last change in UK time, results and the portfolio the total."""
+    import json
+
+    import openpyxl
+
+    from workbench.pack import default_rubric_path, rubric_at
+    from workbench.store import Store
+
+    db = str(tmp_path / "scores.db")
+    rubric = rubric_at(default_rubric_path())
+    with Store(db) as store:
+        aid = store.create_assessment("provider-001", "2024-25", rubric, who="Ann Auditor")
+        store.save_items(aid, {"1.1": {"answer": "yes"}, "1.2": {"answer": "yes"},
+                               "2.1": {"answer": "no"}}, "Ann Auditor")
+    root = tmp_path / "outputs"
+    report = run_batch(manifest, jobs=1, output_root=root, progress=False, db=db)
+    assert report.exit_code == 0, report.table()
+    scored = {o.provider: o.total_score for o in report.outcomes}
+    assert scored["provider-001"] == 2 and scored["provider-002"] is None
+    folder = root / "2024-25" / "provider-001"
+    assert json.loads((folder / "results.json").read_text())["total_score"] == 2
+    sheet = openpyxl.load_workbook(folder / "scorecard.xlsx")["Summary"]
+    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert values.get("Last updated by") == "Ann Auditor"
+    assert values.get("Last updated") is not None and values["Last updated"].tzinfo is None

@@ -88,3 +88,15 @@ def test_save_is_atomic_and_leaves_no_temp(tmp_path):
     wb.create_sheet("A")
     save_workbook(wb, tmp_path / "out" / "a.xlsx")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.xlsx"]
+
+
+def test_instants_from_the_store_are_written_in_uk_time(tmp_path):
+    """The store keeps UTC instants; Excel has no time zones: cells show UK local time."""
+    summer = dt.datetime(2024, 7, 1, 12, 0, tzinfo=dt.UTC)
+    winter = pd.Timestamp("2025-01-15T09:30:00+00:00")
+    assert safe_cell_value(summer) == dt.datetime(2024, 7, 1, 13, 0)  # BST
+    assert safe_cell_value(winter) == dt.datetime(2025, 1, 15, 9, 30)  # GMT
+    wb = new_workbook()
+    put(wb.create_sheet("T")["A1"], summer)
+    path = save_workbook(wb, tmp_path / "t.xlsx")
+    assert openpyxl.load_workbook(path)["T"]["A1"].value == dt.datetime(2024, 7, 1, 13, 0)

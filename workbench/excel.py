@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,9 @@ _FONTS = {"red": Font(color="9C0006"), "amber": Font(color="9C5700"), "green": F
 _HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 
 
+UK_TIME = ZoneInfo("Europe/London")
+
+
 def is_formula_like(value: Any) -> bool:
     """True for a text Excel would run as a formula: it starts with = + - @ tab or CR."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
@@ -58,7 +62,10 @@ def safe_cell_value(value: Any) -> Any:
         if isinstance(value, float) and math.isnan(value):
             return None
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # Excel has no time zones: a stored instant (the store keeps UTC) is shown as UK time
+        return value.astimezone(UK_TIME).replace(tzinfo=None)
     if isinstance(value, (str, bool, numbers.Number, dt.date, dt.datetime, dt.time)):
         return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
     if isinstance(value, (list, tuple, set)):
