@@ -10,6 +10,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 from workbench.paths import DEFAULT_MANIFEST, PROJECT_ROOT
 
@@ -51,9 +52,7 @@ def write_outputs(out_root: Path, providers: list[str] | None = None,
 
     manifest = load_manifest(manifest_path)
     done = []
-    saved = os.environ.get(CHART_CACHE_ENV)
-    os.environ[CHART_CACHE_ENV] = str(chart_cache_dir(out_root))
-    try:
+    with mock.patch.dict(os.environ, {CHART_CACHE_ENV: str(chart_cache_dir(out_root))}):
         for provider in manifest.providers:
             if providers is not None and provider.id not in providers:
                 continue
@@ -63,11 +62,6 @@ def write_outputs(out_root: Path, providers: list[str] | None = None,
                 results_mod.save(results, target)
                 scorecharts.prerender(results_mod.load(target))
             done.append(provider.id)
-    finally:
-        if saved is None:
-            os.environ.pop(CHART_CACHE_ENV, None)
-        else:
-            os.environ[CHART_CACHE_ENV] = saved
     return done
 
 

@@ -34,14 +34,7 @@ from workbench.redaction import redact
 from workbench.results import ProviderResults, apply_assessment, stored_assessment
 from workbench.results import load as load_results
 from workbench.rubric import load_rubric
-from workbench.scorecharts import (  # noqa: F401  (the scorecard's charts, re-exported)
-    pareto_chart,
-    scorecard_charts,
-    theme_table,
-    themes_chart,
-    timeliness_chart,
-    volume_chart,
-)
+from workbench.scorecharts import scorecard_charts, theme_table
 from workbench.store import Store
 
 RESULTS_FILE = "results.json"

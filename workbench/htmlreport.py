@@ -134,16 +134,23 @@ def _svg_of(spec_json: str, store: bool = True) -> str:
     return svg
 
 
-def _chart_cache_file(spec_json: str, renderer: str) -> Path | None:
-    """Where the SVG of this spec is kept when WORKBENCH_CHART_CACHE names a folder (the batch
-    sets it, so the portfolio reuses the charts every provider's reports drew in other worker
-    processes; rendering is most of a report's cost). Content-addressed: spec and renderer
-    version; written atomically, so concurrent workers are safe."""
+def chart_cache_folder() -> Path | None:
+    """The shared chart cache when WORKBENCH_CHART_CACHE names one (the batch sets it, so the
+    portfolio and the dashboards reuse the charts every provider's worker drew; rendering is
+    most of a report's cost), else None."""
     folder = os.environ.get(CHART_CACHE_ENV)
-    if not folder:
+    return Path(folder) if folder else None
+
+
+def _chart_cache_file(text: str, renderer: str) -> Path | None:
+    """Where the SVG keyed by ``text`` (a spec, or a chart's inputs) is kept in the shared
+    cache. Content-addressed with the renderer's version; written atomically, so concurrent
+    workers are safe."""
+    folder = chart_cache_folder()
+    if folder is None:
         return None
-    key = hashlib.sha256(f"{renderer}\n{spec_json}".encode()).hexdigest()
-    return Path(folder) / key[:2] / f"{key}.svg"
+    key = hashlib.sha256(f"{renderer}\n{text}".encode()).hexdigest()
+    return folder / key[:2] / f"{key}.svg"
 
 
 class LazyChart:
@@ -173,7 +180,9 @@ class LazyChart:
         key = json.dumps([__version__, self.key], sort_keys=True, default=str)
         if key in _BY_INPUTS:
             return _BY_INPUTS[key]
-        cached = _chart_cache_file(key, "inputs")
+        import vl_convert as vlc
+
+        cached = _chart_cache_file(key, f"inputs {vlc.__version__}")
         svg = None
         if cached is not None:
             with contextlib.suppress(OSError):

@@ -30,7 +30,7 @@ from workbench.errors import WorkbenchError
 from workbench.form import ScoringForm
 from workbench.manifest import Manifest, Provider, load_manifest
 from workbench.paths import DEFAULT_MANIFEST, outputs_dir
-from workbench.provenance import (  # noqa: F401  (re-exported: the pack's provenance)
+from workbench.provenance import (
     MANIFEST_FILE,
     RESULTS_FILE,
     as_date,
@@ -38,7 +38,6 @@ from workbench.provenance import (  # noqa: F401  (re-exported: the pack's prove
     default_rubric_path,
     fingerprint,
     inputs,
-    read_pack_manifest,
     rubric_at,
     stored_assessment,
 )

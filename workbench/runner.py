@@ -390,7 +390,7 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
             else:
                 with _environ(env):  # a new kernel inherits this process's environment
                     nb = execute_notebook(
-                    str(input_path), str(output_path) if output_path else None,
+                        str(input_path), str(output_path) if output_path else None,
                         parameters=dict(parameters), kernel_name=kernel_name,
                         progress_bar=False, start_timeout=start_timeout,
                         execution_timeout=timeout, kernel_manager_class=IPCKernelManager,

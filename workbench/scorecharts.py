@@ -4,7 +4,6 @@ reads them."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,6 @@ import pandas as pd
 
 from workbench import htmlreport
 from workbench.charts import rootcause_pareto, theme_heatmap
-from workbench.paths import CHART_CACHE_ENV
 from workbench.results import ProviderResults
 
 
@@ -98,8 +96,8 @@ def scorecard_charts(results: ProviderResults) -> dict[str, alt.TopLevelMixin]:
 
 
 def cache_enabled() -> bool:
-    """True when WORKBENCH_CHART_CACHE names the shared chart cache (the batch sets it)."""
-    return bool(os.environ.get(CHART_CACHE_ENV))
+    """True when there is a shared chart cache to draw into (the batch sets one)."""
+    return htmlreport.chart_cache_folder() is not None
 
 
 def prerender(results: ProviderResults) -> int:

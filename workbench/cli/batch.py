@@ -25,19 +25,19 @@ from workbench.errors import WorkbenchError
 def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
            output_dir: Path | None, db: str | None, rubric_path: Path | None) -> None:
     """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
-    from workbench import batch, pack
+    from workbench import batch, provenance
     from workbench.manifest import load_manifest
     from workbench.paths import DEFAULT_MANIFEST, outputs_dir
 
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     provider = manifest.provider(provider_id)
     period = period or manifest.period
-    rubric = Path(rubric_path) if rubric_path else pack.default_rubric_path()
-    when = pack.as_date(as_of) or pack.default_as_of(period)
-    basis = pack.inputs(provider, period=period, as_of=when, rubric_path=rubric, db=db)
+    rubric = Path(rubric_path) if rubric_path else provenance.default_rubric_path()
+    when = provenance.as_date(as_of) or provenance.default_as_of(period)
+    basis = provenance.inputs(provider, period=period, as_of=when, rubric_path=rubric, db=db)
     folder = output_dir or outputs_dir() / period / provider.id
     job = batch.Job(provider.id, str(manifest.path), period, when.isoformat(), str(folder),
-                    str(rubric), db, pack.fingerprint(basis), warm=False)
+                    str(rubric), db, provenance.fingerprint(basis), warm=False)
     outcome = batch.run_provider(job)
     if outcome.status != "ok":
         click.echo(f"error: {provider.id}: {outcome.error}", err=True)
