@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
@@ -210,6 +211,8 @@ def action_rows(results: ProviderResults, *, completed_only: bool = False,
         frame = frame[frame["status"].astype("string") != "completed"]
         if "action_due" in frame:
             frame = frame.sort_values("action_due", kind="stable", na_position="last")
+    if limit is not None:
+        frame = frame.head(limit)  # a row per action: convert and redact only those shown
     rows = []
     for r in table_rows(frame):
         rows.append({
@@ -220,8 +223,6 @@ def action_rows(results: ProviderResults, *, completed_only: bool = False,
             "signed_off": r.get("signed_off"),
             "told": r.get("complainant_told_of_improvement"),
         })
-        if limit is not None and len(rows) >= limit:
-            break
     return rows
 
 
@@ -237,7 +238,16 @@ def case_studies(results: ProviderResults, limit: int = CASE_STUDIES) -> list[di
     """Anonymised case studies for publication: complaint type, outcome and the action taken,
     from completed actions of upheld or partly upheld complaints. No reference, no summary,
     no names: the action text passes through `workbench.redaction.redact`."""
-    rows = [r for r in action_rows(results, completed_only=True)
+    frame = _actions(results)
+    col = _text_col(frame, "actions", "action", "description")
+    if frame.empty or col is None or "outcome" not in frame:
+        return []
+    # filter before redacting, so only the actions shown are redacted
+    text = frame[col].astype("string").str.strip()
+    frame = frame[frame["outcome"].astype("string").isin(["upheld", "partly_upheld"])
+                  & text.notna() & (text != "")]
+    rows = [r for r in action_rows(dataclasses.replace(results, actions=frame),
+                                   completed_only=True, limit=limit)
             if r["outcome"] in ("Upheld", "Partly upheld") and r["action"]]
     return [{"type": r["type"] or "Not recorded", "outcome": r["outcome"],
              "action": r["action"]} for r in rows[:limit]]

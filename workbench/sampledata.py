@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from workbench.atomic import write_bytes, write_text
 from workbench.schema import load_schema, normalise
@@ -1225,6 +1223,9 @@ class _Renderer:
 
 
 def _xlsx(profile: Profile, rows: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook  # here, not at import: the CLI loads this module at start-up
+    from openpyxl.styles import Alignment, Font
+
     wb = Workbook()
     first = wb.active
     sheets = [*profile.extra_sheets, profile.sheet, *profile.after_sheets]

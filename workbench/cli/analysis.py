@@ -10,10 +10,7 @@ from typing import Any
 import click
 
 from workbench.cli import main
-from workbench.errors import WorkbenchError
-from workbench.kpis import compute_kpis
-from workbench.periods import parse_period
-from workbench.workdays import REGIONS, WorkCalendar
+from workbench.manifest import HOLIDAY_REGIONS
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -41,7 +38,7 @@ def _closures(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
               help="Acknowledgement target in working days (default 5).")
 @click.option("--respond-days", type=click.IntRange(min=0), default=None,
               help="Response target in working days (default 20).")
-@click.option("--holidays", "region", type=click.Choice(list(REGIONS)), default="england-wales",
+@click.option("--holidays", "region", type=click.Choice(HOLIDAY_REGIONS), default="england-wales",
               show_default=True, help="Bank holidays to skip when counting working days.")
 @click.option("--closure", "closures", multiple=True, callback=_closures, metavar="YYYY-MM-DD",
               help="An extra day the provider is closed (repeatable).")
@@ -50,11 +47,12 @@ def kpis(path: Path, mapping: Path | None, as_of: dt.date | None, period: str | 
          acknowledge_days: int | None, respond_days: int | None, region: str,
          closures: list[dt.date], as_json: bool) -> None:
     """KPIs of the complaints register at PATH: volumes, timeliness, outcomes, open cases."""
-    from workbench import register as register_module
+    # the analysis stack is imported here, not at start-up, so every other command starts fast
+    from workbench.kpis import compute_kpis
+    from workbench.periods import parse_period
+    from workbench.register import load_register
+    from workbench.workdays import WorkCalendar
 
-    load_register = getattr(register_module, "load_register", None)
-    if load_register is None:  # pragma: no cover - only while the loader is being written
-        raise WorkbenchError("this build cannot load registers yet (no load_register)")
     targets = {"acknowledge_days": acknowledge_days, "respond_days": respond_days}
     calendar = WorkCalendar(region, tuple(closures))
     # Parse the period before reading the file, so a typo fails fast.
