@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from workbench import register
 from workbench.batch import REQUIRED_FILES, Job, run_batch, run_provider
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 IDS = ["provider-001", "provider-002", "provider-003"]
-pytestmark = pytest.mark.skipif(not hasattr(register, "load_register"),
-                                reason="workbench.register.load_register not available yet")
+GOVERNANCE = ("lessons_learned", "public_quarterly_report", "annual_report",
+              "commissioner_report")
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +53,14 @@ def test_batch_runs_skips_unchanged_and_force_reruns(manifest, tmp_path):
         assert "data:image/svg+xml" in html and "In&nbsp;[" not in html
         assert not re.search(r"<script[^>]+src=\"https?:", html), "no CDN scripts"
         assert "pack.analyse" not in html, "code cells are excluded"
-    assert (root / "2024-25" / "portfolio.xlsx").is_file()
-    assert (root / "2024-25" / "portfolio.ipynb").is_file()
+    period = root / "2024-25"
+    # with two workers the notebook and the governance reports run side by side
+    reports = [period / f"portfolio_{name}.html" for name in GOVERNANCE]
+    assert report.portfolio_error is None
+    assert set(map(str, [period / "portfolio.xlsx", period / "portfolio.html",
+                         period / "portfolio.ipynb", *reports])) <= set(report.portfolio)
+    assert all("Provider 3 Ltd" in p.read_text() for p in reports)
+    written = {p: p.stat().st_mtime_ns for p in reports}
 
     again = run_batch(manifest, jobs=2, output_root=root, progress=False)
     assert _status(again) == dict.fromkeys(IDS, "skipped") and again.exit_code == 0
@@ -65,6 +70,9 @@ def test_batch_runs_skips_unchanged_and_force_reruns(manifest, tmp_path):
     changed = run_batch(manifest, jobs=1, output_root=root, progress=False)
     assert _status(changed) == {"provider-001": "skipped", "provider-002": "ok",
                                 "provider-003": "skipped"}
+    # one worker: the portfolio notebook writes the governance reports itself
+    assert changed.portfolio_error is None
+    assert all(p.stat().st_mtime_ns > t for p, t in written.items())
 
     forced = run_batch(manifest, jobs=2, output_root=root, progress=False, force=True)
     assert _status(forced) == dict.fromkeys(IDS, "ok")
@@ -131,9 +139,9 @@ def test_no_complainant_identity_in_published_outputs(manifest, tmp_path):
 
 SLOW_NOTEBOOK = """{
  "cells": [
-  {"cell_type": "code", "execution_count": null, "metadata": {"tags": ["parameters"]},
-   "outputs": [], "source": ["output_dir = ''"]},
-  {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
+  {"cell_type": "code", "id": "params", "execution_count": null,
+   "metadata": {"tags": ["parameters"]}, "outputs": [], "source": ["output_dir = ''"]},
+  {"cell_type": "code", "id": "slow", "execution_count": null, "metadata": {}, "outputs": [],
    "source": ["import pathlib, time\\n",
               "pathlib.Path(output_dir, 'half-written.txt').write_text('partial')\\n",
               "time.sleep(120)"]}

@@ -12,14 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbench import register
 from workbench.paths import NOTEBOOKS_DIR
 from workbench.runner import SUMMARY_MIME, WarmKernel, run_notebook
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-needs_loader = pytest.mark.skipif(not hasattr(register, "load_register"),
-                                  reason="workbench.register.load_register not available yet")
 
 
 @pytest.fixture
@@ -109,6 +106,21 @@ def test_warm_kernel_does_not_leak_between_providers(tmp_path, jupyter_env):
     assert counts == [1, 2, 3]
 
 
+def test_warm_kernel_runs_code_in_a_fresh_namespace(jupyter_env):
+    """Code run on a warm kernel (the batch's portfolio reports) gets the same reset as a
+    notebook: no variable or environment variable survives it, and a failure names the error."""
+    kernel = WarmKernel().start()
+    try:
+        kernel.run_code("import os\nleft_behind = 1\nassert os.environ['WB_PROBE'] == 'set'",
+                        env={"WB_PROBE": "set"})
+        kernel.run_code("import os\nassert 'left_behind' not in globals()\n"
+                        "assert 'WB_PROBE' not in os.environ")
+        with pytest.raises(RuntimeError, match="ValueError: broken on purpose"):
+            kernel.run_code("raise ValueError('broken on purpose')")
+    finally:
+        kernel.shutdown()
+
+
 def test_failing_cell_is_reported(tmp_path, jupyter_env):
     probe = _probe(tmp_path, "raise ValueError('broken on purpose')")
     run = run_notebook(probe, tmp_path / "out.ipynb", {"provider": "x"})
@@ -118,7 +130,6 @@ def test_failing_cell_is_reported(tmp_path, jupyter_env):
     assert "ValueError" in run.log
 
 
-@needs_loader
 @pytest.mark.slow
 def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
     out = tmp_path / "out"
@@ -135,7 +146,6 @@ def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
     assert svgs, "charts are rendered as SVG in papermill runs"
 
 
-@needs_loader
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["assess_provider.ipynb", "portfolio.ipynb"])
 def test_nbval(tmp_path, jupyter_env, manifest, name):

@@ -351,17 +351,19 @@ def _run_jobs(todo: list[Job], pool: Any, results: dict[str, ProviderOutcome], *
             bar.update(1)
 
 
-def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bool = True
-                  ) -> tuple[str | None, list[str]]:
+def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bool = True,
+                  governance_reports: bool = True) -> tuple[str | None, list[str]]:
     """Execute the portfolio notebook into outputs/<period>/ (it writes portfolio.xlsx,
-    portfolio.html and the portfolio governance reports); returns (error or None, files)."""
+    portfolio.html and, with ``governance_reports``, the portfolio governance reports);
+    returns (error or None, files)."""
     folder = Path(output_root) / period
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".portfolio.", dir=folder) as tmp:
         run = runner.run_notebook(
             PORTFOLIO_NOTEBOOK, Path(tmp) / "portfolio.ipynb",
             {"period": period, "manifest_path": manifest_path, "output_root": output_root,
-             "output_dir": str(folder), "interactive": False},
+             "output_dir": str(folder), "interactive": False,
+             "governance_reports": governance_reports},
             kernel=runner.process_kernel() if warm else None,
             env=_chart_env(str(chart_cache_dir(Path(output_root)))))
     if not run.ok:
@@ -369,6 +371,30 @@ def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bo
     import nbformat
     write_text(folder / "portfolio.ipynb", nbformat.writes(run.notebook))
     return None, sorted(str(p) for p in folder.glob("portfolio*") if p.is_file())
+
+
+PORTFOLIO_REPORTS = """\
+from workbench import governance, pack
+governance.write_portfolio_governance(
+    pack.period_results({period!r}, output_root={root!r}, manifest_path={manifest!r}), {folder!r})
+"""
+
+
+def run_portfolio_reports(period: str, manifest_path: str, output_root: str
+                          ) -> tuple[str | None, list[str]]:
+    """Write the four portfolio governance reports into outputs/<period>/ on this process's
+    warm kernel (beside the portfolio notebook on another worker); returns (error or None,
+    files)."""
+    folder = Path(output_root) / period
+    folder.mkdir(parents=True, exist_ok=True)
+    code = PORTFOLIO_REPORTS.format(period=period, root=output_root, manifest=manifest_path,
+                                    folder=str(folder))
+    try:
+        runner.process_kernel().run_code(
+            code, env=_chart_env(str(chart_cache_dir(Path(output_root)))))
+    except RuntimeError as exc:
+        return f"portfolio governance reports: {exc}", []
+    return None, sorted(str(p) for p in folder.glob("portfolio_*.html"))
 
 
 def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any,
@@ -380,6 +406,13 @@ def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any
     try:
         if pool is None:
             error, files = run_portfolio(*args, warm=warm)
+        elif warm and report.jobs > 1:
+            # the notebook and the governance reports side by side on two warm workers
+            book = pool.submit(run_portfolio, *args, governance_reports=False)
+            reports = pool.submit(run_portfolio_reports, *args)
+            (error, files), (reports_error, report_files) = book.result(), reports.result()
+            error = "; ".join(e for e in (error, reports_error) if e) or None
+            files = sorted({*files, *report_files})
         else:
             error, files = pool.submit(run_portfolio, *args, warm=warm).result()
     except Exception as exc:  # the worker died

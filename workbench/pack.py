@@ -409,9 +409,10 @@ def period_results(period: str | None = None, *, output_root: str | Path | None 
 
 
 def show_portfolio(results: list[ProviderResults], output_dir: str | Path | None = None, *,
-                   output_root: str | Path | None = None) -> Any:
-    """Write the portfolio (portfolio.xlsx, portfolio.html) into ``output_dir`` (default
-    outputs/<period>/) and show its tables and charts."""
+                   output_root: str | Path | None = None, governance_reports: bool = True) -> Any:
+    """Write the portfolio (portfolio.xlsx, portfolio.html and, with ``governance_reports``, the
+    four portfolio governance reports) into ``output_dir`` (default outputs/<period>/) and show
+    its tables and charts."""
     if not results:
         _show("No provider outputs for this period yet: run `workbench batch` first.")
         return None
@@ -426,6 +427,7 @@ def show_portfolio(results: list[ProviderResults], output_dir: str | Path | None
     else:
         _show(portfolio.funnel_plot(funnel))
     written = portfolio.write_portfolio(results, folder)
-    for key, path in governance.write_portfolio_governance(results, folder).items():
-        written[f"governance_{key}"] = Path(path)
+    if governance_reports:
+        for key, path in governance.write_portfolio_governance(results, folder).items():
+            written[f"governance_{key}"] = Path(path)
     return written

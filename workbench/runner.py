@@ -269,14 +269,15 @@ class WarmKernel:
                 self.km = self.kc = None
         raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
 
-    def _execute(self, code: str) -> list[dict]:
+    def _execute(self, code: str, *, what: str = "kernel setup",
+                 timeout: float | None = START_TIMEOUT) -> list[dict]:
         outputs: list[dict] = []
         reply = run_sync(self.kc.execute_interactive)(
-            code, silent=False, store_history=False, timeout=self.start_timeout,
+            code, silent=False, store_history=False, timeout=timeout,
             output_hook=lambda msg: outputs.append(msg))
         if reply["content"]["status"] != "ok":
             content = reply["content"]
-            raise RuntimeError(f"kernel setup failed: {content.get('ename')}: "
+            raise RuntimeError(f"{what} failed: {content.get('ename')}: "
                                f"{content.get('evalue')}")
         return outputs
 
@@ -304,15 +305,23 @@ class WarmKernel:
 
     def _run(self, input_path: str, output_path: str | None, parameters: dict, timeout,
              env: Mapping[str, str] | None = None) -> Any:
+        self._reset(env)
+        return execute_notebook(
+            input_path, output_path, parameters=parameters, engine_name="workbench-warm",
+            kernel_name=self.kernel_name, km=self.km, kc=self.kc, progress_bar=False,
+            start_timeout=self.start_timeout, execution_timeout=timeout, cwd=None)
+
+    def _reset(self, env: Mapping[str, str] | None) -> None:
+        """A live kernel in the state of a fresh one (see _RESET), before each notebook or code."""
         if not self._alive():
             self._stop(self.km, self.kc)
             self._start()
         self._execute(_RESET.format(cwd=self.cwd, env={**self._env, **(env or {})}))
         self.runs += 1
-        return execute_notebook(
-            input_path, output_path, parameters=parameters, engine_name="workbench-warm",
-            kernel_name=self.kernel_name, km=self.km, kc=self.kc, progress_bar=False,
-            start_timeout=self.start_timeout, execution_timeout=timeout, cwd=None)
+
+    def _run_code(self, code: str, timeout, env: Mapping[str, str] | None) -> None:
+        self._reset(env)
+        self._execute(code, what="code", timeout=timeout)
 
     # --- public, any thread
     def start(self) -> WarmKernel:
@@ -328,6 +337,12 @@ class WarmKernel:
         notebook only); return the executed notebook."""
         return self._call(self._run, str(input_path), str(output_path) if output_path else None,
                           dict(parameters), timeout, env)
+
+    def run_code(self, code: str, *, timeout: float | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        """Run ``code`` in a fresh namespace, reset as for a notebook (``env``: variables set for
+        this code only); a RuntimeError names the exception when it fails."""
+        self._call(self._run_code, code, timeout, env)
 
     def shutdown(self) -> None:
         """Stop the kernel and the private thread (safe to call twice)."""
