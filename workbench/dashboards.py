@@ -484,7 +484,12 @@ def chart_view(chart: alt.TopLevelMixin, name: str, mode: str = "svg") -> w.Widg
         view.add_class("wb-chart")
         view.add_class(f"wb-chart-{name}")
         return view
-    return w.HTML(f'<div class="wb-chart" data-chart="{esc(name)}">{chart_svg(chart)}</div>')
+    return w.HTML(chart_html(chart, name))
+
+
+def chart_html(chart: alt.TopLevelMixin, name: str) -> str:
+    """A chart as inline SVG in its ``wb-chart`` box."""
+    return f'<div class="wb-chart" data-chart="{esc(name)}">{chart_svg(chart)}</div>'
 
 
 def warm_up(mode: str = "svg") -> None:
@@ -501,22 +506,24 @@ def warm_up(mode: str = "svg") -> None:
 # ---------------------------------------------------------------- scorecard widgets
 
 
-def _section(title: str, *children: w.Widget | str) -> list[w.Widget]:
-    out: list[w.Widget] = [w.HTML(f"<h3>{esc(title)}</h3>")]
-    out += [w.HTML(c) if isinstance(c, str) else c for c in children]
-    return out
+def _section(title: str, *children: w.Widget | str) -> list[w.Widget | str]:
+    return [f"<h3>{esc(title)}</h3>", *children]
 
 
 def scorecard_body(results: ProviderResults, *, source: str | None = None,
                    charts: str = "svg") -> w.VBox:
-    """One provider's scorecard as widgets (no code, nothing personal)."""
+    """One provider's scorecard as widgets (no code, nothing personal). With SVG charts the
+    whole scorecard is one HTML widget: the page then builds one widget model, not dozens."""
     figures = scorecard_charts(results)
 
-    def chart(name: str) -> list[w.Widget]:
-        return [chart_view(figures[name], name, charts)] if name in figures else []
+    def chart(name: str) -> list[w.Widget | str]:
+        if name not in figures:
+            return []
+        return [chart_html(figures[name], name) if charts == "svg"
+                else chart_view(figures[name], name, charts)]
 
-    children: list[w.Widget] = [
-        w.HTML(header_html(results, source)),
+    children: list[w.Widget | str] = [
+        header_html(results, source),
         *_section("Assessment", headline_html(results) + sections_html(results)),
         *_section("Key performance indicators", tiles_html(kpi_tiles(results))),
         *_section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
@@ -526,7 +533,10 @@ def scorecard_body(results: ProviderResults, *, source: str | None = None,
         *_section("Data quality", data_quality_html(results)),
         *_section("Answers the data contradicts", contradictions_html(results)),
     ]
-    return w.VBox(children, layout=w.Layout(width="100%"))
+    if all(isinstance(c, str) for c in children):
+        return w.VBox([w.HTML("".join(children))], layout=w.Layout(width="100%"))
+    return w.VBox([w.HTML(c) if isinstance(c, str) else c for c in children],
+                  layout=w.Layout(width="100%"))
 
 
 def provider_options(manifest: Manifest) -> list[tuple[str, str]]:
