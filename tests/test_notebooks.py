@@ -117,6 +117,12 @@ def test_warm_kernel_runs_code_in_a_fresh_namespace(jupyter_env):
                         "assert 'WB_PROBE' not in os.environ")
         with pytest.raises(RuntimeError, match="ValueError: broken on purpose"):
             kernel.run_code("raise ValueError('broken on purpose')")
+        with pytest.raises(TimeoutError):
+            kernel.run_code("import time\ntime.sleep(30)", timeout=2)
+        # a kernel killed mid-run is reported, not waited for; the next run gets a new kernel
+        with pytest.raises(RuntimeError, match="the kernel died"):
+            kernel.run_code("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+        kernel.run_code("assert 'left_behind' not in globals()")
     finally:
         kernel.shutdown()
 

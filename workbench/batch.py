@@ -321,7 +321,8 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
             if portfolio:
                 # on a warm worker of the pool when there is one (its kernel already imported
                 # everything), else on this process's kernel
-                _portfolio(report, manifest, root, pool=pool, warm=warm)
+                _portfolio(report, manifest, root, pool=pool, warm=warm,
+                           workers=min(jobs, len(todo)))
     finally:
         runner.shutdown_process_kernel()  # this process's warm kernel, if it started one
     report.seconds = time.perf_counter() - t0
@@ -370,7 +371,9 @@ def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bo
         return f"{run.error} (cell {run.failing_cell})", []
     import nbformat
     write_text(folder / "portfolio.ipynb", nbformat.writes(run.notebook))
-    return None, sorted(str(p) for p in folder.glob("portfolio*") if p.is_file())
+    # without its governance reports, an earlier run's portfolio_*.html are not this run's files
+    return None, sorted(str(p) for p in folder.glob("portfolio*") if p.is_file()
+                        and (governance_reports or not p.name.startswith("portfolio_")))
 
 
 PORTFOLIO_REPORTS = """\
@@ -392,30 +395,39 @@ def run_portfolio_reports(period: str, manifest_path: str, output_root: str
     try:
         runner.process_kernel().run_code(
             code, env=_chart_env(str(chart_cache_dir(Path(output_root)))))
-    except RuntimeError as exc:
+    except (RuntimeError, TimeoutError) as exc:
         return f"portfolio governance reports: {exc}", []
     return None, sorted(str(p) for p in folder.glob("portfolio_*.html"))
 
 
+def _result(future: cf.Future) -> tuple[str | None, list[str]]:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker died
+        return f"worker failed: {type(exc).__name__}: {exc}", []
+
+
 def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any,
-               warm: bool) -> None:
+               warm: bool, workers: int) -> None:
+    """The portfolio after the providers; ``workers``: how many warm workers the pool has."""
     if not any(o.status in ("ok", "skipped") for o in report.outcomes):
         report.portfolio_error = "no provider outputs to compare"
         return
     args = (report.period, str(manifest.path), str(root))
-    try:
-        if pool is None:
+    if pool is None:
+        try:
             error, files = run_portfolio(*args, warm=warm)
-        elif warm and report.jobs > 1:
-            # the notebook and the governance reports side by side on two warm workers
-            book = pool.submit(run_portfolio, *args, governance_reports=False)
-            reports = pool.submit(run_portfolio_reports, *args)
-            (error, files), (reports_error, report_files) = book.result(), reports.result()
-            error = "; ".join(e for e in (error, reports_error) if e) or None
-            files = sorted({*files, *report_files})
-        else:
-            error, files = pool.submit(run_portfolio, *args, warm=warm).result()
-    except Exception as exc:  # the worker died
-        error, files = f"worker failed: {type(exc).__name__}: {exc}", []
+        except Exception as exc:  # never let the portfolio hide the providers' outcomes
+            error, files = f"{type(exc).__name__}: {exc}", []
+    elif warm and workers > 1:
+        # the notebook and the governance reports side by side on two warm workers (with one
+        # warm worker a second would first have to start its kernel: slower than one notebook)
+        book = pool.submit(run_portfolio, *args, governance_reports=False)
+        reports = pool.submit(run_portfolio_reports, *args)
+        (error, files), (reports_error, report_files) = _result(book), _result(reports)
+        error = "; ".join(e for e in (error, reports_error) if e) or None
+        files = sorted({*files, *report_files})
+    else:
+        error, files = _result(pool.submit(run_portfolio, *args, warm=warm))
     report.portfolio_error = error
     report.portfolio = files

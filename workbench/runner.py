@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import functools
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ from papermill.log import logger as papermill_logger
 SUMMARY_MIME = "application/x.workbench+json"
 KERNEL_NAME = "python3"
 START_TIMEOUT = 120
+INTERRUPT_WAIT = 10  # seconds for an interrupted run to stop
 # Imported once per warm kernel so each notebook pays only for its own work.
 PRELOAD = (
     "import pandas, numpy, altair, IPython.display\n"
@@ -269,17 +271,40 @@ class WarmKernel:
                 self.km = self.kc = None
         raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
 
-    def _execute(self, code: str, *, what: str = "kernel setup",
-                 timeout: float | None = START_TIMEOUT) -> list[dict]:
+    def _execute(self, code: str) -> list[dict]:
         outputs: list[dict] = []
         reply = run_sync(self.kc.execute_interactive)(
-            code, silent=False, store_history=False, timeout=timeout,
+            code, silent=False, store_history=False, timeout=self.start_timeout,
             output_hook=lambda msg: outputs.append(msg))
         if reply["content"]["status"] != "ok":
             content = reply["content"]
-            raise RuntimeError(f"{what} failed: {content.get('ename')}: "
+            raise RuntimeError(f"kernel setup failed: {content.get('ename')}: "
                                f"{content.get('evalue')}")
         return outputs
+
+    async def _reply(self, msg_id: str, timeout: float | None) -> dict:
+        """The shell reply to ``msg_id``, checking every second that the kernel is alive (a
+        kernel killed mid-run must not leave the caller waiting for ever)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interrupted = False
+        while True:
+            try:
+                msg = await self.kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                if not await self.km.is_alive():
+                    raise RuntimeError("the kernel died") from None
+                if deadline is not None and time.monotonic() > deadline:
+                    if interrupted:
+                        raise TimeoutError(f"no reply within {timeout} s") from None
+                    # interrupt, then wait for the interrupted reply: a request sent before it
+                    # arrives would be aborted by the kernel
+                    await self.km.interrupt_kernel()
+                    interrupted, deadline = True, time.monotonic() + INTERRUPT_WAIT
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if interrupted:
+                    raise TimeoutError(f"no reply within {timeout} s")
+                return msg
 
     def _execute_json(self, code: str) -> Any:
         import json
@@ -321,7 +346,10 @@ class WarmKernel:
 
     def _run_code(self, code: str, timeout, env: Mapping[str, str] | None) -> None:
         self._reset(env)
-        self._execute(code, what="code", timeout=timeout)
+        reply = run_sync(self._reply)(self.kc.execute(code, store_history=False), timeout)
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
     # --- public, any thread
     def start(self) -> WarmKernel:
@@ -341,7 +369,8 @@ class WarmKernel:
     def run_code(self, code: str, *, timeout: float | None = None,
                  env: Mapping[str, str] | None = None) -> None:
         """Run ``code`` in a fresh namespace, reset as for a notebook (``env``: variables set for
-        this code only); a RuntimeError names the exception when it fails."""
+        this code only). A RuntimeError names the exception when the code fails or says the
+        kernel died; TimeoutError after ``timeout`` seconds."""
         self._call(self._run_code, code, timeout, env)
 
     def shutdown(self) -> None:
