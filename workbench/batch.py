@@ -149,6 +149,17 @@ def _chart_env(folder: str | None) -> dict[str, str]:
     return {CHART_CACHE_ENV: folder} if folder else {}
 
 
+def _root_chart_env(output_root: str) -> dict[str, str]:
+    """The portfolio's kernel environment: the output root's shared chart cache."""
+    return _chart_env(str(chart_cache_dir(Path(output_root))))
+
+
+def _period_folder(period: str, output_root: str) -> Path:
+    folder = Path(output_root) / period
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _clear_partials(folder: Path) -> None:
     """Remove dot-prefixed leftovers of a killed earlier run of this provider."""
     for stale in folder.parent.glob(f".{folder.name}.*.partial"):
@@ -357,16 +368,14 @@ def run_portfolio(period: str, manifest_path: str, output_root: str, *, warm: bo
     """Execute the portfolio notebook into outputs/<period>/ (it writes portfolio.xlsx,
     portfolio.html and, with ``governance_reports``, the portfolio governance reports);
     returns (error or None, files)."""
-    folder = Path(output_root) / period
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _period_folder(period, output_root)
     with tempfile.TemporaryDirectory(prefix=".portfolio.", dir=folder) as tmp:
         run = runner.run_notebook(
             PORTFOLIO_NOTEBOOK, Path(tmp) / "portfolio.ipynb",
             {"period": period, "manifest_path": manifest_path, "output_root": output_root,
              "output_dir": str(folder), "interactive": False,
              "governance_reports": governance_reports},
-            kernel=runner.process_kernel() if warm else None,
-            env=_chart_env(str(chart_cache_dir(Path(output_root)))))
+            kernel=runner.process_kernel() if warm else None, env=_root_chart_env(output_root))
     if not run.ok:
         return f"{run.error} (cell {run.failing_cell})", []
     import nbformat
@@ -388,13 +397,11 @@ def run_portfolio_reports(period: str, manifest_path: str, output_root: str
     """Write the four portfolio governance reports into outputs/<period>/ on this process's
     warm kernel (beside the portfolio notebook on another worker); returns (error or None,
     files)."""
-    folder = Path(output_root) / period
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _period_folder(period, output_root)
     code = PORTFOLIO_REPORTS.format(period=period, root=output_root, manifest=manifest_path,
                                     folder=str(folder))
     try:
-        runner.process_kernel().run_code(
-            code, env=_chart_env(str(chart_cache_dir(Path(output_root)))))
+        runner.process_kernel().run_code(code, env=_root_chart_env(output_root))
     except (RuntimeError, TimeoutError) as exc:
         return f"portfolio governance reports: {exc}", []
     return None, sorted(str(p) for p in folder.glob("portfolio_*.html"))

@@ -30,6 +30,7 @@ from workbench.manifest import Manifest, Provider, load_manifest
 from workbench.pack import compute_results
 from workbench.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
 from workbench.portfolio import funnel_data, funnel_plot, pooled_rate, portfolio_table
+from workbench.provenance import RESULTS_FILE
 from workbench.redaction import redact
 from workbench.results import ProviderResults, apply_assessment, stored_assessment
 from workbench.results import load as load_results
@@ -37,7 +38,6 @@ from workbench.rubric import load_rubric
 from workbench.scorecharts import scorecard_charts, theme_table
 from workbench.store import Store
 
-RESULTS_FILE = "results.json"
 SCORECARD_NOTEBOOK = "scorecard_dashboard.ipynb"
 SECTION_RAG = Rag(green=80, amber=60)
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#e69500", "red": "#c62828", None: "#78909c"}

@@ -246,11 +246,10 @@ def case_studies(results: ProviderResults, limit: int = CASE_STUDIES) -> list[di
     text = frame[col].astype("string").str.strip()
     frame = frame[frame["outcome"].astype("string").isin(["upheld", "partly_upheld"])
                   & text.notna() & (text != "")]
-    rows = [r for r in action_rows(dataclasses.replace(results, actions=frame),
-                                   completed_only=True, limit=limit)
-            if r["outcome"] in ("Upheld", "Partly upheld") and r["action"]]
+    rows = action_rows(dataclasses.replace(results, actions=frame), completed_only=True,
+                       limit=limit)
     return [{"type": r["type"] or "Not recorded", "outcome": r["outcome"],
-             "action": r["action"]} for r in rows[:limit]]
+             "action": r["action"]} for r in rows]
 
 
 def actions_summary_rows(results: ProviderResults) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import math
 import numbers
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +123,20 @@ def chart_svg(chart: Any, *, store: bool = True) -> str:
 def _svg_of(spec_json: str, store: bool = True) -> str:
     import vl_convert as vlc
 
-    cached = _chart_cache_file(spec_json, vlc.__version__)
+    def render() -> str:
+        svg = vlc.vegalite_to_svg(json.loads(spec_json))
+        return svg[svg.find("<svg"):] if "<svg" in svg else svg
+
+    return _kept(_chart_cache_file(spec_json, vlc.__version__), render, store=store)
+
+
+def _kept(cached: Path | None, draw: Callable[[], str], *, store: bool = True) -> str:
+    """The SVG kept at ``cached`` in the shared chart cache, else ``draw()`` (kept there when
+    ``store``); a cache that cannot be read or written is only a slower run."""
     if cached is not None:
         with contextlib.suppress(OSError):
             return cached.read_text(encoding="utf-8")
-    svg = vlc.vegalite_to_svg(json.loads(spec_json))
-    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    svg = draw()
     if cached is not None and store:
         with contextlib.suppress(OSError):
             write_text(cached, svg)
@@ -182,17 +191,11 @@ class LazyChart:
             return _BY_INPUTS[key]
         import vl_convert as vlc
 
-        cached = _chart_cache_file(key, f"inputs {vlc.__version__}")
-        svg = None
-        if cached is not None:
-            with contextlib.suppress(OSError):
-                svg = cached.read_text(encoding="utf-8")
-        if svg is None:
+        def draw() -> str:
             chart = self.make()
-            svg = "" if chart is None else chart_svg(chart)
-            if cached is not None:
-                with contextlib.suppress(OSError):
-                    write_text(cached, svg)
+            return "" if chart is None else chart_svg(chart)
+
+        svg = _kept(_chart_cache_file(key, f"inputs {vlc.__version__}"), draw)
         if len(_BY_INPUTS) >= 1024:
             _BY_INPUTS.clear()
         _BY_INPUTS[key] = svg or None

@@ -114,6 +114,7 @@ def stored_assessment(db: str | None, provider_id: str, period: str, rubric: Rub
 
 
 def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date from a date, datetime or ISO text; None for None or blank."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):

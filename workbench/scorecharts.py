@@ -67,7 +67,7 @@ def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
 
 
 def pareto_chart(results: ProviderResults) -> alt.Chart | None:
-
+    """Root causes of upheld complaints as a Pareto chart."""
     pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
     if pareto.empty or not {"label", "count", "pct", "cum_pct"} <= set(pareto.columns):
         return None
@@ -75,7 +75,7 @@ def pareto_chart(results: ProviderResults) -> alt.Chart | None:
 
 
 def themes_chart(results: ProviderResults) -> alt.Chart | None:
-
+    """Each theme's share of complaints per quarter as a heatmap."""
     share = theme_table(results.themes, "share")
     if share.empty or not {"quarter", "label", "count", "share"} <= set(share.columns):
         return None
