@@ -3,6 +3,7 @@ in published outputs, no half-written folders."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -143,7 +144,8 @@ SLOW_NOTEBOOK = """{
    "metadata": {"tags": ["parameters"]}, "outputs": [], "source": ["output_dir = ''"]},
   {"cell_type": "code", "id": "slow", "execution_count": null, "metadata": {}, "outputs": [],
    "source": ["import pathlib, time\\n",
-              "pathlib.Path(output_dir, 'half-written.txt').write_text('partial')\\n",
+              "import os\\n",
+              "pathlib.Path(output_dir, 'half-written.txt').write_text(str(os.getpid()))\\n",
               "time.sleep(120)"]}
  ],
  "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -151,29 +153,66 @@ SLOW_NOTEBOOK = """{
 }"""
 
 
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie waiting to be reaped counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with contextlib.suppress(OSError):
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    return False
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
-def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig):
+@pytest.mark.parametrize(("sig", "warm"), [(signal.SIGINT, False), (signal.SIGINT, True),
+                                           (signal.SIGKILL, False)],
+                         ids=["ctrl-c", "ctrl-c-warm-kernel", "kill"])
+def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm):
     nb = tmp_path / "slow.ipynb"
     nb.write_text(SLOW_NOTEBOOK)
     folder = tmp_path / "outputs" / "2024-25" / "provider-001"
     job = Job("provider-001", "unused", "2024-25", "2025-03-31", str(folder), "unused",
-              notebook=str(nb), warm=False)
+              notebook=str(nb), warm=warm)
     code = ("import pickle, sys; from workbench.batch import run_provider; "
             "run_provider(pickle.loads(bytes.fromhex(sys.argv[1])))")
     import pickle
-    proc = subprocess.Popen([sys.executable, "-c", code, pickle.dumps(job).hex()])
+    stderr = tmp_path / "child-stderr.txt"
+    with stderr.open("wb") as err:
+        # faulthandler: on a hang, SIGABRT below makes the child print where every thread waits
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", code,
+                                 pickle.dumps(job).hex()], stderr=err)
+    def kernel_pid() -> int | None:  # written by the running cell
+        for f in folder.parent.glob(".*/half-written.txt"):
+            with contextlib.suppress(OSError, ValueError):
+                return int(f.read_text())
+        return None
+
     deadline = time.time() + 120
-    while time.time() < deadline and not list(folder.parent.glob(".*/half-written.txt")):
+    while time.time() < deadline and kernel_pid() is None:
         time.sleep(0.2)
-    assert list(folder.parent.glob(".*/half-written.txt")), "the notebook never started"
+    pid = kernel_pid()
+    assert pid, "the notebook never started"
     os.kill(proc.pid, sig)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(timeout=30)
+        pytest.fail("the child did not exit within 60 s of the signal; its threads:\n"
+                    + stderr.read_text(errors="replace")[-6000:])
+    assert proc.returncode != 0
     assert not folder.exists(), "a half-written provider folder was published"
     visible = [p for p in folder.parent.iterdir() if not p.name.startswith(".")]
     assert visible == []
     if sig == signal.SIGINT:
         assert list(folder.parent.iterdir()) == [], "Ctrl-C leaves nothing behind"
+        assert "KeyboardInterrupt" in stderr.read_text(errors="replace")
+        # Ctrl-C stops the notebook's kernel too, not only the process waiting on it
+        deadline = time.time() + 30
+        while time.time() < deadline and not _gone(pid):
+            time.sleep(0.2)
+        assert _gone(pid), "the kernel outlived Ctrl-C"
     # the next run clears a killed run's leftovers before it starts
     ok_nb = tmp_path / "ok.ipynb"
     ok_nb.write_text(SLOW_NOTEBOOK.replace("time.sleep(120)", "None"))
@@ -182,6 +221,65 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig):
     assert outcome.status == "failed"  # no manifest.json/report: refused as incomplete
     assert not folder.exists()
     assert [p.name for p in folder.parent.iterdir() if p.name.endswith(".partial")] == []
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process under ``pid`` (pool workers, the forkserver, their kernels)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
+def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
+    root = tmp_path / "outputs"
+    folder = root / "2024-25"
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("wb") as err:
+        # its own session, so the Ctrl-C below reaches the batch's processes as a terminal's would
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "workbench", "batch",
+                                 str(manifest), "-j", "2", "--output-root", str(root)],
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
+    def running() -> set[str]:
+        return {p.name.split(".")[1] for p in folder.glob(".*.partial")}
+
+    deadline = time.time() + 180
+    while time.time() < deadline and len(running()) < 2:
+        time.sleep(0.1)
+    busy = running()
+    assert len(busy) == 2, "both workers never ran a provider at once"
+    processes = _descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(timeout=30)
+        pytest.fail("the batch did not exit within 60 s of Ctrl-C:\n"
+                    + stderr.read_text(errors="replace")[-6000:])
+    assert proc.returncode == 130
+    said = stderr.read_text(errors="replace")
+    assert "interrupted" in said and "Traceback" not in said
+    published = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    # the provider queued behind the two running ones never started; nothing half-written
+    assert published <= busy
+    for name in published:
+        assert all((folder / name / f).exists() for f in REQUIRED_FILES)
+    assert list(folder.glob(".*.partial")) == []
+    deadline = time.time() + 30
+    while time.time() < deadline and not all(_gone(p) for p in processes):
+        time.sleep(0.2)
+    assert [p for p in processes if not _gone(p)] == [], "a worker or kernel outlived Ctrl-C"
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import multiprocessing
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -193,9 +194,26 @@ def _keep_failure(job: Job, run: runner.NotebookRun) -> str | None:
     return None
 
 
+_stopping = False  # a pool worker that received Ctrl-C refuses the providers queued to it
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _stopping
+    _stopping = True
+
+
+def _worker_start() -> None:
+    """Pool worker set-up: Ctrl-C marks the worker as stopping instead of raising wherever it is.
+    A worker killed while idle would break the pool, which then terminates the busy workers
+    mid-provider; a Ctrl-C during a notebook still stops it (runner._interruptible)."""
+    signal.signal(signal.SIGINT, _on_sigint)
+
+
 def run_provider(job: Job) -> ProviderOutcome:
     """Execute the provider notebook into ``atomic_dir(folder)``, then its report.html; the folder
     appears complete or not at all (the previous outputs stay until the new ones are whole)."""
+    if _stopping:
+        return ProviderOutcome(job.provider_id, "failed", error="interrupted (Ctrl-C)")
     t0 = time.perf_counter()
     folder = Path(job.folder)
     _clear_partials(folder)
@@ -290,8 +308,17 @@ def _executor(kind: str, jobs: int, scheduler: str | None):
             return
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["workbench.batch"])
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
+                                      initializer=_worker_start)
+        try:
             yield pool
+        except BaseException:
+            # Ctrl-C (or any error): providers not yet started never start; the running ones
+            # unwind on the Ctrl-C their own process received, or finish. Not a `with` block:
+            # its exit's shutdown(cancel_futures=False) could undo the cancelling.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     else:
         raise WorkbenchError(f"unknown executor {kind!r} (local or dask)")
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import itertools
 import os
 import queue
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from weakref import WeakSet
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
@@ -76,12 +79,37 @@ class IPCKernelManager(AsyncKernelManager):
     """A kernel manager on the IPC transport (no TCP ports to collide on, papermill#511), with its
     connection file and sockets in a private short folder removed when the kernel is cleaned up."""
 
+    _made: ClassVar[WeakSet[IPCKernelManager]] = WeakSet()
+    _serial: ClassVar[itertools.count] = itertools.count()
+
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("transport", "ipc")
         if not kwargs.get("connection_file"):
             self._wb_dir = _short_tmp()
             kwargs["connection_file"] = os.path.join(self._wb_dir, "kernel.json")
         super().__init__(**kwargs)
+        self.wb_serial = next(IPCKernelManager._serial)
+        self.wb_thread = threading.get_ident()
+        IPCKernelManager._made.add(self)
+
+    def kill_now(self) -> bool:
+        """Send the kernel process SIGKILL without waiting for anything (safe inside a signal
+        handler); True when there was a process to kill."""
+        process = getattr(self.provisioner, "process", None)
+        if process is None or process.returncode is not None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+        return True
+
+    @classmethod
+    def kill_made_since(cls, serial: int, thread: int) -> bool:
+        """Kill every kernel that ``thread`` created from ``serial`` on; True if any was running."""
+        hit = False
+        for km in list(cls._made):
+            if km.wb_serial >= serial and km.wb_thread == thread:
+                hit = km.kill_now() or hit
+        return hit
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -89,6 +117,37 @@ class IPCKernelManager(AsyncKernelManager):
             shutil.rmtree(self._wb_dir, ignore_errors=True)
 
     cleanup_resources = run_sync(_async_cleanup_resources)
+
+
+@contextlib.contextmanager
+def _interruptible(stop: Callable[[], bool]):
+    """Ctrl-C while a kernel runs: ``stop()`` kills the kernel at once, the run unwinds through
+    the client's own dead-kernel handling, then KeyboardInterrupt is raised here. The default
+    handler would raise it at whatever line the client was on, which could leave the clean-up
+    waiting for ever. ``stop()`` returning False (no kernel yet) or a second Ctrl-C raises at once.
+    A handler already in place (a batch worker's) is called first. Only in the main thread, and
+    not where Ctrl-C is ignored."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    hits = 0
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal hits
+        hits += 1
+        if previous is not signal.default_int_handler:
+            previous(signum, frame)
+        if hits > 1 or not stop():
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if hits == 1:
+            raise KeyboardInterrupt
 
 
 class _SaveAtEnds(NotebookExecutionManager):
@@ -240,15 +299,26 @@ class WarmKernel:
         self._env: dict[str, str] = {}
         self._log: Any = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-kernel")
+        self._starting: IPCKernelManager | None = None
+        self._halt = False  # set by Ctrl-C: a kernel that dies starting is not retried
 
     def _call(self, fn, *args, **kwargs):
-        return self._thread.submit(fn, *args, **kwargs).result()
+        self._halt = False
+        with _interruptible(self._kill):
+            return self._thread.submit(fn, *args, **kwargs).result()
+
+    def _kill(self) -> bool:
+        self._halt = True
+        km = self.km or self._starting
+        return km is not None and km.kill_now()
 
     # --- in the kernel thread
     def _start(self) -> None:
         last: BaseException | None = None
         for _ in range(self.retries + 1):
-            km = IPCKernelManager(kernel_name=self.kernel_name)
+            if self._halt:
+                break
+            km = self._starting = IPCKernelManager(kernel_name=self.kernel_name)
             kc = None
             try:
                 # kernel chatter (start-up, shutdown) goes to a log, not the terminal
@@ -269,13 +339,14 @@ class WarmKernel:
                 self._stop(km, kc)
                 self._log.close()
                 self.km = self.kc = None
+            finally:
+                self._starting = None
         raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
 
     def _execute(self, code: str) -> list[dict]:
-        outputs: list[dict] = []
-        reply = run_sync(self.kc.execute_interactive)(
-            code, silent=False, store_history=False, timeout=self.start_timeout,
-            output_hook=lambda msg: outputs.append(msg))
+        msg_id = self.kc.execute(code, silent=False, store_history=False)
+        reply = run_sync(self._reply)(msg_id, self.start_timeout)
+        outputs = run_sync(self._outputs)(msg_id)
         if reply["content"]["status"] != "ok":
             content = reply["content"]
             raise RuntimeError(f"kernel setup failed: {content.get('ename')}: "
@@ -305,6 +376,22 @@ class WarmKernel:
                 if interrupted:
                     raise TimeoutError(f"no reply within {timeout} s")
                 return msg
+
+    async def _outputs(self, msg_id: str) -> list[dict]:
+        """The iopub messages of ``msg_id`` up to its idle status (sent after the reply)."""
+        outputs: list[dict] = []
+        while True:
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                if not await self.km.is_alive():
+                    raise RuntimeError("the kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return outputs
+            outputs.append(msg)
 
     def _execute_json(self, code: str) -> Any:
         import json
@@ -432,7 +519,10 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
                 nb = kernel.execute(input_path, output_path, parameters, timeout=timeout,
                                     env=env)
             else:
-                with _environ(env):  # a new kernel inherits this process's environment
+                # a new kernel inherits this process's environment
+                stop = functools.partial(IPCKernelManager.kill_made_since,
+                                         next(IPCKernelManager._serial), threading.get_ident())
+                with _environ(env), _interruptible(stop):
                     nb = execute_notebook(
                         str(input_path), str(output_path) if output_path else None,
                         parameters=dict(parameters), kernel_name=kernel_name,
