@@ -153,6 +153,18 @@ SLOW_NOTEBOOK = """{
 }"""
 
 
+def _exits_within(proc: subprocess.Popen, seconds: float, stderr: Path) -> None:
+    """Fail, with where every thread of ``proc`` waits, unless it exits within ``seconds`` (it
+    runs under ``-X faulthandler``, so SIGABRT makes it print its threads to ``stderr``)."""
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(timeout=30)
+        pytest.fail(f"still running {seconds} s after the signal; its threads:\n"
+                    + stderr.read_text(errors="replace")[-6000:])
+
+
 def _gone(pid: int) -> bool:
     """True once ``pid`` has exited (a zombie waiting to be reaped counts as gone)."""
     try:
@@ -179,7 +191,6 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm)
     import pickle
     stderr = tmp_path / "child-stderr.txt"
     with stderr.open("wb") as err:
-        # faulthandler: on a hang, SIGABRT below makes the child print where every thread waits
         proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", code,
                                  pickle.dumps(job).hex()], stderr=err)
     def kernel_pid() -> int | None:  # written by the running cell
@@ -194,13 +205,7 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm)
     pid = kernel_pid()
     assert pid, "the notebook never started"
     os.kill(proc.pid, sig)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGABRT)
-        proc.wait(timeout=30)
-        pytest.fail("the child did not exit within 60 s of the signal; its threads:\n"
-                    + stderr.read_text(errors="replace")[-6000:])
+    _exits_within(proc, 60, stderr)
     assert proc.returncode != 0
     assert not folder.exists(), "a half-written provider folder was published"
     visible = [p for p in folder.parent.iterdir() if not p.name.startswith(".")]
@@ -260,13 +265,7 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
     assert len(busy) == 2, "both workers never ran a provider at once"
     processes = _descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGABRT)
-        proc.wait(timeout=30)
-        pytest.fail("the batch did not exit within 60 s of Ctrl-C:\n"
-                    + stderr.read_text(errors="replace")[-6000:])
+    _exits_within(proc, 60, stderr)
     assert proc.returncode == 130
     said = stderr.read_text(errors="replace")
     assert "interrupted" in said and "Traceback" not in said

@@ -353,17 +353,24 @@ class WarmKernel:
                                f"{content.get('evalue')}")
         return outputs
 
+    async def _next(self, get: Callable[..., Any]) -> dict | None:
+        """The next message from ``get`` (a channel's get_*_msg) within a second, else None;
+        RuntimeError when the kernel has died meanwhile."""
+        try:
+            return await get(timeout=1)
+        except queue.Empty:
+            if not await self.km.is_alive():
+                raise RuntimeError("the kernel died") from None
+            return None
+
     async def _reply(self, msg_id: str, timeout: float | None) -> dict:
         """The shell reply to ``msg_id``, checking every second that the kernel is alive (a
         kernel killed mid-run must not leave the caller waiting for ever)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         interrupted = False
         while True:
-            try:
-                msg = await self.kc.get_shell_msg(timeout=1)
-            except queue.Empty:
-                if not await self.km.is_alive():
-                    raise RuntimeError("the kernel died") from None
+            msg = await self._next(self.kc.get_shell_msg)
+            if msg is None:
                 if deadline is not None and time.monotonic() > deadline:
                     if interrupted:
                         raise TimeoutError(f"no reply within {timeout} s") from None
@@ -381,13 +388,8 @@ class WarmKernel:
         """The iopub messages of ``msg_id`` up to its idle status (sent after the reply)."""
         outputs: list[dict] = []
         while True:
-            try:
-                msg = await self.kc.get_iopub_msg(timeout=1)
-            except queue.Empty:
-                if not await self.km.is_alive():
-                    raise RuntimeError("the kernel died") from None
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
+            msg = await self._next(self.kc.get_iopub_msg)
+            if msg is None or msg["parent_header"].get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return outputs
