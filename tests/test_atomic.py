@@ -59,6 +59,29 @@ def test_directory_replaced_whole(tmp_path: Path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o777 & ~old
 
 
+def test_a_swap_cut_short_is_recovered(tmp_path: Path, monkeypatch):
+    target = tmp_path / "pack"
+    with atomic_dir(target) as d:
+        (d / "report.html").write_text("v1")
+    real_replace = os.replace
+
+    def killed_after_first_rename(src, dst):
+        real_replace(src, dst)
+        if Path(dst).name == ".pack.old":
+            raise KeyboardInterrupt  # Ctrl-C (or a kill) between the two renames
+
+    monkeypatch.setattr(os, "replace", killed_after_first_rename)
+    with pytest.raises(KeyboardInterrupt), atomic_dir(target) as d:
+        (d / "report.html").write_text("v2")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not target.exists() and (tmp_path / ".pack.old").is_dir()
+    # the next write starts by putting the previous folder back, so a failure keeps it
+    with pytest.raises(RuntimeError), atomic_dir(target) as d:
+        raise RuntimeError("this run fails too")
+    assert (target / "report.html").read_text() == "v1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]
+
+
 def test_pseudonym_key_is_private(tmp_path: Path, monkeypatch):
     from workbench import pseudonym
 

@@ -153,16 +153,24 @@ SLOW_NOTEBOOK = """{
 }"""
 
 
-def _exits_within(proc: subprocess.Popen, seconds: float, stderr: Path) -> None:
-    """Fail, with where every thread of ``proc`` waits, unless it exits within ``seconds`` (it
-    runs under ``-X faulthandler``, so SIGABRT makes it print its threads to ``stderr``)."""
+def _exits_within(proc: subprocess.Popen, seconds: float, stderr: Path,
+                  others: set[int] = frozenset()) -> None:
+    """Fail, with where every thread of ``proc`` and ``others`` (its workers) waits, unless it
+    exits within ``seconds``. They run under ``-X faulthandler``, so SIGABRT makes them print
+    their threads to ``stderr``; whatever is left is then killed."""
     try:
         proc.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGABRT)
+        for pid in (proc.pid, *others):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGABRT)
+        time.sleep(2)
+        for pid in (proc.pid, *others):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=30)
         pytest.fail(f"still running {seconds} s after the signal; its threads:\n"
-                    + stderr.read_text(errors="replace")[-6000:])
+                    + stderr.read_text(errors="replace")[-8000:])
 
 
 def _gone(pid: int) -> bool:
@@ -177,17 +185,25 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "warm"), [(signal.SIGINT, False), (signal.SIGINT, True),
-                                           (signal.SIGKILL, False)],
-                         ids=["ctrl-c", "ctrl-c-warm-kernel", "kill"])
-def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm):
+@pytest.mark.parametrize(("sig", "warm", "worker"),
+                         [(signal.SIGINT, False, False), (signal.SIGINT, True, False),
+                          (signal.SIGINT, True, True), (signal.SIGKILL, False, False)],
+                         ids=["ctrl-c", "ctrl-c-warm-kernel", "ctrl-c-pool-worker", "kill"])
+def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm, worker):
     nb = tmp_path / "slow.ipynb"
     nb.write_text(SLOW_NOTEBOOK)
     folder = tmp_path / "outputs" / "2024-25" / "provider-001"
     job = Job("provider-001", "unused", "2024-25", "2025-03-31", str(folder), "unused",
               notebook=str(nb), warm=warm)
-    code = ("import pickle, sys; from workbench.batch import run_provider; "
-            "run_provider(pickle.loads(bytes.fromhex(sys.argv[1])))")
+    code = ("import pickle, sys; from workbench import batch\n"
+            "job = pickle.loads(bytes.fromhex(sys.argv[1]))\n")
+    if worker:  # set up as a pool worker; after the Ctrl-C, the next provider queued to it
+        code += ("batch._worker_start()\n"
+                 "try:\n    batch.run_provider(job)\n"
+                 "except KeyboardInterrupt:\n"
+                 "    print('next:', batch.run_provider(job).error, file=sys.stderr)\n    raise\n")
+    else:
+        code += "batch.run_provider(job)\n"
     import pickle
     stderr = tmp_path / "child-stderr.txt"
     with stderr.open("wb") as err:
@@ -212,11 +228,12 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm)
     assert visible == []
     if sig == signal.SIGINT:
         assert list(folder.parent.iterdir()) == [], "Ctrl-C leaves nothing behind"
-        assert "KeyboardInterrupt" in stderr.read_text(errors="replace")
-        # Ctrl-C stops the notebook's kernel too, not only the process waiting on it
-        deadline = time.time() + 30
-        while time.time() < deadline and not _gone(pid):
-            time.sleep(0.2)
+        said = stderr.read_text(errors="replace")
+        assert "KeyboardInterrupt" in said
+        if worker:
+            assert "next: interrupted (Ctrl-C)" in said
+        # Ctrl-C stopped the notebook's kernel before the process waiting on it exited (not
+        # ipykernel noticing later that its parent had gone)
         assert _gone(pid), "the kernel outlived Ctrl-C"
     # the next run clears a killed run's leftovers before it starts
     ok_nb = tmp_path / "ok.ipynb"
@@ -258,27 +275,36 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
     def running() -> set[str]:
         return {p.name.split(".")[1] for p in folder.glob(".*.partial")}
 
+    def kernels(processes: set[int]) -> set[int]:
+        found = set()
+        for pid in processes:
+            with contextlib.suppress(OSError):
+                if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.add(pid)
+        return found
+
+    # both workers in their first provider, each with its kernel started
     deadline = time.time() + 180
-    while time.time() < deadline and len(running()) < 2:
+    while time.time() < deadline and (len(running()) < 2 or len(kernels(_descendants(proc.pid)))
+                                      < 2):
         time.sleep(0.1)
-    busy = running()
-    assert len(busy) == 2, "both workers never ran a provider at once"
     processes = _descendants(proc.pid)
+    kernel_pids = kernels(processes)
+    assert len(running()) == 2 and len(kernel_pids) == 2, "the workers never both started"
     os.killpg(proc.pid, signal.SIGINT)
-    _exits_within(proc, 60, stderr)
+    _exits_within(proc, 60, stderr, processes)
     assert proc.returncode == 130
     said = stderr.read_text(errors="replace")
     assert "interrupted" in said and "Traceback" not in said
-    published = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    # the provider queued behind the two running ones never started; nothing half-written
-    assert published <= busy
-    for name in published:
-        assert all((folder / name / f).exists() for f in REQUIRED_FILES)
-    assert list(folder.glob(".*.partial")) == []
+    # the two running providers were stopped, the one queued behind them never started, and
+    # nothing half-written is left
+    assert [p.name for p in folder.iterdir()] == []
+    # the workers stopped their kernels before they exited, and the batch waited for them
+    assert [p for p in kernel_pids if not _gone(p)] == [], "a kernel outlived Ctrl-C"
     deadline = time.time() + 30
     while time.time() < deadline and not all(_gone(p) for p in processes):
         time.sleep(0.2)
-    assert [p for p in processes if not _gone(p)] == [], "a worker or kernel outlived Ctrl-C"
+    assert [p for p in processes if not _gone(p)] == [], "a process of the batch outlived Ctrl-C"
 
 
 @pytest.mark.slow

@@ -195,25 +195,37 @@ def _keep_failure(job: Job, run: runner.NotebookRun) -> str | None:
 
 
 _stopping = False  # a pool worker that received Ctrl-C refuses the providers queued to it
+_busy = False  # a pool worker is running a provider
 
 
 def _on_sigint(signum: int, frame: Any) -> None:
     global _stopping
     _stopping = True
+    if _busy:
+        raise KeyboardInterrupt
 
 
 def _worker_start() -> None:
-    """Pool worker set-up: Ctrl-C marks the worker as stopping instead of raising wherever it is.
-    A worker killed while idle would break the pool, which then terminates the busy workers
-    mid-provider; a Ctrl-C during a notebook still stops it (runner._interruptible)."""
+    """Pool worker set-up: Ctrl-C stops the provider it is running and marks the worker as
+    stopping; an idle worker only takes note (one that died while idle would break the pool,
+    which then terminates the busy workers mid-provider)."""
     signal.signal(signal.SIGINT, _on_sigint)
 
 
 def run_provider(job: Job) -> ProviderOutcome:
     """Execute the provider notebook into ``atomic_dir(folder)``, then its report.html; the folder
     appears complete or not at all (the previous outputs stay until the new ones are whole)."""
+    global _busy
     if _stopping:
         return ProviderOutcome(job.provider_id, "failed", error="interrupted (Ctrl-C)")
+    _busy = True
+    try:
+        return _run_provider(job)
+    finally:
+        _busy = False
+
+
+def _run_provider(job: Job) -> ProviderOutcome:
     t0 = time.perf_counter()
     folder = Path(job.folder)
     _clear_partials(folder)
@@ -308,6 +320,15 @@ def _executor(kind: str, jobs: int, scheduler: str | None):
             return
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["workbench.batch"])
+        # the fork server ignores Ctrl-C once it has imported its preload; started with Ctrl-C
+        # ignored, it does so from the start too (no traceback from a Ctrl-C in the first second)
+        from multiprocessing import forkserver
+
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, before)
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
                                       initializer=_worker_start)
         try:

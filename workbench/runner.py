@@ -34,6 +34,7 @@ SUMMARY_MIME = "application/x.workbench+json"
 KERNEL_NAME = "python3"
 START_TIMEOUT = 120
 INTERRUPT_WAIT = 10  # seconds for an interrupted run to stop
+IOPUB_WAIT = 10  # seconds for a run's outputs to end once its reply has come
 # Imported once per warm kernel so each notebook pays only for its own work.
 PRELOAD = (
     "import pandas, numpy, altair, IPython.display\n"
@@ -93,21 +94,27 @@ class IPCKernelManager(AsyncKernelManager):
         IPCKernelManager._made.add(self)
 
     def kill_now(self) -> bool:
-        """Send the kernel process SIGKILL without waiting for anything (safe inside a signal
-        handler); True when there was a process to kill."""
+        """Send the kernel and whatever it started SIGKILL without waiting for anything (safe
+        inside a signal handler); True when there was a process to kill."""
         process = getattr(self.provisioner, "process", None)
         if process is None or process.returncode is not None:
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
+        # jupyter_client starts kernels in their own session: their group is theirs alone
+        group = getattr(self.provisioner, "pgid", None)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group and group != os.getpgrp():
+                os.killpg(group, signal.SIGKILL)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
         return True
 
     @classmethod
     def kill_made_since(cls, serial: int, thread: int) -> bool:
         """Kill every kernel that ``thread`` created from ``serial`` on; True if any was running."""
         hit = False
-        for km in list(cls._made):
-            if km.wb_serial >= serial and km.wb_thread == thread:
+        for ref in list(cls._made.data):  # a snapshot: another thread may add one meanwhile
+            km = ref()
+            if km is not None and km.wb_serial >= serial and km.wb_thread == thread:
                 hit = km.kill_now() or hit
         return hit
 
@@ -124,29 +131,35 @@ def _interruptible(stop: Callable[[], bool]):
     """Ctrl-C while a kernel runs: ``stop()`` kills the kernel at once, the run unwinds through
     the client's own dead-kernel handling, then KeyboardInterrupt is raised here. The default
     handler would raise it at whatever line the client was on, which could leave the clean-up
-    waiting for ever. ``stop()`` returning False (no kernel yet) or a second Ctrl-C raises at once.
-    A handler already in place (a batch worker's) is called first. Only in the main thread, and
-    not where Ctrl-C is ignored."""
+    waiting for ever. ``stop()`` returning False (no kernel to kill) or a second Ctrl-C raises at
+    once. A handler already in place (a batch worker's) is told too, but cannot raise mid-client.
+    Only in the main thread, and not where Ctrl-C is ignored."""
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or not callable(previous):
         yield
         return
-    hits = 0
+    hits, raised, closing = 0, False, False
 
     def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal hits
+        nonlocal hits, raised
         hits += 1
+        if closing:  # raised below, once the previous handler is back
+            return
+        killed = hits == 1 and stop()
         if previous is not signal.default_int_handler:
-            previous(signum, frame)
-        if hits > 1 or not stop():
+            with contextlib.suppress(KeyboardInterrupt):
+                previous(signum, frame)
+        if not killed:
+            raised = True
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, on_sigint)
     try:
+        signal.signal(signal.SIGINT, on_sigint)
         yield
     finally:
+        closing = True
         signal.signal(signal.SIGINT, previous)
-        if hits == 1:
+        if hits and not raised:
             raise KeyboardInterrupt
 
 
@@ -309,8 +322,10 @@ class WarmKernel:
 
     def _kill(self) -> bool:
         self._halt = True
-        km = self.km or self._starting
-        return km is not None and km.kill_now()
+        if self._starting is not None:  # _start stops at its next step, killing it if launched
+            self._starting.kill_now()
+            return True
+        return self.km is not None and self.km.kill_now()
 
     # --- in the kernel thread
     def _start(self) -> None:
@@ -324,9 +339,11 @@ class WarmKernel:
                 # kernel chatter (start-up, shutdown) goes to a log, not the terminal
                 self._log = _kernel_log()
                 run_sync(km.start_kernel)(cwd=self.cwd, stdout=self._log, stderr=self._log)
+                self._check_halt()
                 kc = km.client()
                 kc.start_channels()
                 run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
+                self._check_halt()
                 kc.allow_stdin = False
                 self.km, self.kc = km, kc
                 if self.preload:
@@ -342,6 +359,10 @@ class WarmKernel:
             finally:
                 self._starting = None
         raise RuntimeError(f"kernel {self.kernel_name!r} did not start: {last}") from last
+
+    def _check_halt(self) -> None:
+        if self._halt:
+            raise RuntimeError("interrupted")
 
     def _execute(self, code: str) -> list[dict]:
         msg_id = self.kc.execute(code, silent=False, store_history=False)
@@ -385,9 +406,13 @@ class WarmKernel:
                 return msg
 
     async def _outputs(self, msg_id: str) -> list[dict]:
-        """The iopub messages of ``msg_id`` up to its idle status (sent after the reply)."""
+        """The iopub messages of ``msg_id`` up to its idle status (sent just after the reply);
+        RuntimeError when it does not come within IOPUB_WAIT seconds."""
         outputs: list[dict] = []
+        deadline = time.monotonic() + IOPUB_WAIT
         while True:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel's outputs did not end within {IOPUB_WAIT} s")
             msg = await self._next(self.kc.get_iopub_msg)
             if msg is None or msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -414,6 +439,10 @@ class WarmKernel:
             if km is not None:
                 km.cleanup_resources()
 
+    def _stop_current(self) -> None:
+        self._stop(self.km, self.kc)
+        self.km = self.kc = None
+
     def _alive(self) -> bool:
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
@@ -428,14 +457,16 @@ class WarmKernel:
     def _reset(self, env: Mapping[str, str] | None) -> None:
         """A live kernel in the state of a fresh one (see _RESET), before each notebook or code."""
         if not self._alive():
-            self._stop(self.km, self.kc)
+            self._stop_current()
             self._start()
         self._execute(_RESET.format(cwd=self.cwd, env={**self._env, **(env or {})}))
         self.runs += 1
 
     def _run_code(self, code: str, timeout, env: Mapping[str, str] | None) -> None:
         self._reset(env)
-        reply = run_sync(self._reply)(self.kc.execute(code, store_history=False), timeout)
+        msg_id = self.kc.execute(code, store_history=False)
+        reply = run_sync(self._reply)(msg_id, timeout)
+        run_sync(self._outputs)(msg_id)  # read, so they never pile up in front of the next run's
         content = reply["content"]
         if content["status"] != "ok":
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
@@ -466,13 +497,14 @@ class WarmKernel:
         """Stop the kernel and the private thread (safe to call twice)."""
         if self._thread is None:
             return
-        with contextlib.suppress(Exception):
-            self._call(self._stop, self.km, self.kc)
-        self.km = self.kc = None
-        if self._log is not None:
-            self._log.close()
-        self._thread.shutdown(wait=False)
-        self._thread = None  # type: ignore[assignment]
+        try:
+            with contextlib.suppress(Exception):
+                self._call(self._stop_current)
+        finally:
+            if self._log is not None:
+                self._log.close()
+            self._thread.shutdown(wait=False)
+            self._thread = None  # type: ignore[assignment]
 
 
 _PROCESS_KERNEL: WarmKernel | None = None
