@@ -364,12 +364,16 @@ class WarmKernel:
         if self._halt:
             raise RuntimeError("interrupted")
 
+    def _request(self, code: str, timeout: float | None) -> tuple[dict, list[dict]]:
+        """Run ``code``: the content of its reply and its iopub messages (read, so they never
+        pile up in front of the next request's)."""
+        msg_id = self.kc.execute(code, store_history=False)
+        reply = run_sync(self._reply)(msg_id, timeout)
+        return reply["content"], run_sync(self._outputs)(msg_id)
+
     def _execute(self, code: str) -> list[dict]:
-        msg_id = self.kc.execute(code, silent=False, store_history=False)
-        reply = run_sync(self._reply)(msg_id, self.start_timeout)
-        outputs = run_sync(self._outputs)(msg_id)
-        if reply["content"]["status"] != "ok":
-            content = reply["content"]
+        content, outputs = self._request(code, self.start_timeout)
+        if content["status"] != "ok":
             raise RuntimeError(f"kernel setup failed: {content.get('ename')}: "
                                f"{content.get('evalue')}")
         return outputs
@@ -464,10 +468,7 @@ class WarmKernel:
 
     def _run_code(self, code: str, timeout, env: Mapping[str, str] | None) -> None:
         self._reset(env)
-        msg_id = self.kc.execute(code, store_history=False)
-        reply = run_sync(self._reply)(msg_id, timeout)
-        run_sync(self._outputs)(msg_id)  # read, so they never pile up in front of the next run's
-        content = reply["content"]
+        content, _ = self._request(code, timeout)
         if content["status"] != "ok":
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
