@@ -11,7 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,6 +175,14 @@ def _exits_within(proc: subprocess.Popen, seconds: float, stderr: Path,
                     + stderr.read_text(errors="replace")[-8000:])
 
 
+def _until(condition: Callable[[], Any], seconds: float) -> Any:
+    """Poll ``condition`` until it is true or ``seconds`` have passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
+
+
 def _gone(pid: int) -> bool:
     """True once ``pid`` has exited (a zombie waiting to be reaped counts as gone)."""
     try:
@@ -215,10 +225,7 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm,
                 return int(f.read_text())
         return None
 
-    deadline = time.time() + 120
-    while time.time() < deadline and kernel_pid() is None:
-        time.sleep(0.2)
-    pid = kernel_pid()
+    pid = _until(kernel_pid, 120)
     assert pid, "the notebook never started"
     os.kill(proc.pid, sig)
     _exits_within(proc, 60, stderr)
@@ -284,10 +291,7 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
         return found
 
     # both workers in their first provider, each with its kernel started
-    deadline = time.time() + 180
-    while time.time() < deadline and (len(running()) < 2 or len(kernels(_descendants(proc.pid)))
-                                      < 2):
-        time.sleep(0.1)
+    _until(lambda: len(running()) >= 2 and len(kernels(_descendants(proc.pid))) >= 2, 180)
     processes = _descendants(proc.pid)
     kernel_pids = kernels(processes)
     assert len(running()) == 2 and len(kernel_pids) == 2, "the workers never both started"
@@ -301,9 +305,7 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
     assert [p.name for p in folder.iterdir()] == []
     # the workers stopped their kernels before they exited, and the batch waited for them
     assert [p for p in kernel_pids if not _gone(p)] == [], "a kernel outlived Ctrl-C"
-    deadline = time.time() + 30
-    while time.time() < deadline and not all(_gone(p) for p in processes):
-        time.sleep(0.2)
+    _until(lambda: all(_gone(p) for p in processes), 30)
     assert [p for p in processes if not _gone(p)] == [], "a process of the batch outlived Ctrl-C"
 
 
