@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make demo       install, then run the main job on the bundled sample data"
-	@echo "make test       install, then lint and run every test"
+	@echo "make test       install, then lint (ruff, the import layers) and run every test"
 	@echo "make bench      benchmarks (prints timings against their goals)"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make dashboard  the Voila dashboards on 127.0.0.1:$(PORT)"
@@ -35,9 +35,12 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
+# The suite runs on every core (pytest-xdist); each test keeps its own temp folders, ports
+# and outputs root, so they run side by side. `make test PYTEST_ARGS="-n 0"` runs it serially.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -28,9 +28,9 @@ from batch_data import write_manifest
 
 FLOOR = """
 import os, sys, time
-from workbench import governance, pack, portfolio
-from workbench.manifest import load_manifest
-from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
+from workbench.reports import governance, pack, portfolio
+from workbench.register.manifest import load_manifest
+from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
 from pathlib import Path
 os.environ[CHART_CACHE_ENV] = str(chart_cache_dir(Path(sys.argv[2])))  # as the batch does
 m = load_manifest(sys.argv[1])
@@ -44,7 +44,7 @@ print(time.perf_counter() - t)
 NAIVE = """
 import sys, time
 import papermill as pm
-from workbench.manifest import load_manifest
+from workbench.register.manifest import load_manifest
 m = load_manifest(sys.argv[1])
 t = time.perf_counter()
 for p in m.providers:

@@ -29,7 +29,7 @@ def expected_charts(outputs: Path, db: str) -> dict[str, int]:
     """How many charts each page draws (from the same data, headless)."""
     import os
 
-    from workbench import dashboards
+    from workbench.dashboards import apps as dashboards
 
     os.environ["WORKBENCH_OUTPUTS"] = str(outputs)
     data = dashboards.DashboardData(db=db)

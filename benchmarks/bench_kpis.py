@@ -20,8 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.kpis import compute_kpis, indicators, kpis_by, kpis_by_period
-from workbench.register import Register
+from workbench.analysis.kpis import compute_kpis, indicators, kpis_by, kpis_by_period
+from workbench.register.loader import Register
 
 GOAL_SECONDS = 3.0
 GOAL_BYTES = 2 * 1024**3

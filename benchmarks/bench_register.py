@@ -72,7 +72,7 @@ kind, path, mapping = sys.argv[1], sys.argv[2], sys.argv[3] or None
 import pandas as pd
 import python_calamine
 t = time.perf_counter()
-from workbench.register import load_register
+from workbench.register.loader import load_register
 imports = time.perf_counter() - t
 t, cpu = time.perf_counter(), time.process_time()
 if kind == "calamine":

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-from workbench import rootcause, themes
-from workbench.register import Register
+from workbench.analysis import rootcause, themes
+from workbench.register.loader import Register
 
 ROOT = Path(__file__).resolve().parents[1]
 CFPB = ROOT.parent / "shared" / "realdata" / "cfpb_complaints_sample.csv"

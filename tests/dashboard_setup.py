@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
-from workbench.paths import DEFAULT_MANIFEST, PROJECT_ROOT
+from workbench.core.paths import DEFAULT_MANIFEST, PROJECT_ROOT
 
 PROVIDER = "oakwood-care"
 ASSESSOR = "Auditor Ann Example"
@@ -44,11 +44,11 @@ def write_outputs(out_root: Path, providers: list[str] | None = None,
                   manifest_path: Path = DEFAULT_MANIFEST) -> list[str]:
     """results.json per provider under out_root/<period>/<id>/ and the scorecard charts in the
     chart cache under out_root (what the batch leaves)."""
-    from workbench import results as results_mod
-    from workbench import scorecharts
-    from workbench.manifest import load_manifest
-    from workbench.pack import compute_results
-    from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
+    from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
+    from workbench.register.manifest import load_manifest
+    from workbench.reports import results as results_mod
+    from workbench.reports import scorecharts
+    from workbench.reports.pack import compute_results
 
     manifest = load_manifest(manifest_path)
     done = []
@@ -68,11 +68,11 @@ def write_outputs(out_root: Path, providers: list[str] | None = None,
 def score_provider(db: str, provider_id: str = PROVIDER, answers: dict[str, str] = ANSWERS,
                    period: str = "2024-25") -> int:
     """Save ``answers`` for the provider in the store (through Store) and return the total the
-    store's items score, computed with workbench.assessment.scores."""
-    from workbench.assessment import scores
-    from workbench.errors import ConflictError
-    from workbench.pack import default_rubric_path, rubric_at
-    from workbench.store import Store
+    store's items score, computed with workbench.scoring.assessment.scores."""
+    from workbench.core.errors import ConflictError
+    from workbench.reports.pack import default_rubric_path, rubric_at
+    from workbench.scoring.assessment import scores
+    from workbench.scoring.store import Store
 
     rubric = rubric_at(default_rubric_path())
     with Store(db) as store:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from workbench.assessment import SectionScore
-from workbench.results import ProviderResults
+from workbench.reports.results import ProviderResults
+from workbench.scoring.assessment import SectionScore
 
 SECTIONS = [("1", "Organisational Culture", 21), ("2", "Accessibility", 11),
             ("3", "Process and Procedure", 20), ("4", "Quality", 8),
@@ -18,8 +18,8 @@ PLANTED_TOKENS = ("Philippa", "Quarrington", "Smythe", "07700 900123", "pq@examp
 
 
 def themes_result():
-    """A ThemeResult (or a stand-in while workbench.themes is not importable)."""
-    from workbench.themes import ThemeResult
+    """A ThemeResult (or a stand-in while workbench.analysis.themes is not importable)."""
+    from workbench.analysis.themes import ThemeResult
 
     themes = pd.DataFrame({"theme": [1, 2], "label": ["medication, late, missed", "food, meals"],
                            "terms": [["medication", "late"], ["food", "meals"]],

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from workbench import actions
-from workbench.register import Register
+from workbench.analysis import actions
+from workbench.register.loader import Register
 
 AS_OF = dt.date(2024, 6, 30)
 

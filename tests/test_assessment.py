@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.assessment import (
+from workbench.core.errors import WorkbenchError
+from workbench.core.paths import RUBRICS_DIR
+from workbench.rubric.model import load_rubric
+from workbench.scoring.assessment import (
     Action,
     EvidenceError,
     EvidenceLink,
@@ -21,9 +24,6 @@ from workbench.assessment import (
     scores,
     unevidenced_yes,
 )
-from workbench.errors import WorkbenchError
-from workbench.paths import RUBRICS_DIR
-from workbench.rubric import load_rubric
 
 DATA = Path(__file__).parent / "data" / "scoring"
 REAL = RUBRICS_DIR / "complaints-handling-self-assessment.yaml"

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbench.excelform import COL, HEADER_ROW, SHEET
-from workbench.rubric import load_rubric
-from workbench.store import Store
+from workbench.rubric.model import load_rubric
+from workbench.scoring.excelform import COL, HEADER_ROW, SHEET
+from workbench.scoring.store import Store
 
 DATA = Path(__file__).parent / "data" / "scoring"
 RUBRIC = str(DATA / "mini-rubric.yaml")

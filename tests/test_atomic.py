@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.atomic import atomic_dir, write_text
+from workbench.core.atomic import atomic_dir, write_text
 
 
 def test_write_replaces_whole_file_and_leaves_no_temporaries(tmp_path: Path):
@@ -83,7 +83,7 @@ def test_a_swap_cut_short_is_recovered(tmp_path: Path, monkeypatch):
 
 
 def test_pseudonym_key_is_private(tmp_path: Path, monkeypatch):
-    from workbench import pseudonym
+    from workbench.register import pseudonym
 
     monkeypatch.delenv("WORKBENCH_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path))

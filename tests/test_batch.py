@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from workbench.batch import REQUIRED_FILES, Job, run_batch, run_provider
+from workbench.batch.driver import REQUIRED_FILES, Job, run_batch, run_provider
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 IDS = ["provider-001", "provider-002", "provider-003"]
@@ -121,7 +121,7 @@ def _text_of(path: Path) -> str:
 
 @pytest.mark.slow
 def test_no_complainant_identity_in_published_outputs(manifest, tmp_path):
-    from workbench.register import load_register
+    from workbench.register.loader import load_register
 
     root = tmp_path / "outputs"
     assert run_batch(manifest, jobs=2, output_root=root, progress=False).exit_code == 0
@@ -205,7 +205,7 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm,
     folder = tmp_path / "outputs" / "2024-25" / "provider-001"
     job = Job("provider-001", "unused", "2024-25", "2025-03-31", str(folder), "unused",
               notebook=str(nb), warm=warm)
-    code = ("import pickle, sys; from workbench import batch\n"
+    code = ("import pickle, sys; from workbench.batch import driver as batch\n"
             "job = pickle.loads(bytes.fromhex(sys.argv[1]))\n")
     if worker:  # set up as a pool worker; after the Ctrl-C, the next provider queued to it
         code += ("batch._worker_start()\n"
@@ -317,8 +317,8 @@ def test_batch_scores_a_provider_from_the_store(manifest, tmp_path):
 
     import openpyxl
 
-    from workbench.pack import default_rubric_path, rubric_at
-    from workbench.store import Store
+    from workbench.reports.pack import default_rubric_path, rubric_at
+    from workbench.scoring.store import Store
 
     db = str(tmp_path / "scores.db")
     rubric = rubric_at(default_rubric_path())

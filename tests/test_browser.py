@@ -26,7 +26,7 @@ from tests.dashboard_setup import (
     wait_http,
     write_outputs,
 )
-from workbench.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, PROJECT_ROOT
+from workbench.core.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -93,7 +93,7 @@ def _open(page, url: str, ready: str) -> None:
 
 
 def _kpis_cli(provider_id: str, as_of: str, period: str) -> dict:
-    from workbench.manifest import load_manifest
+    from workbench.register.manifest import load_manifest
 
     provider = load_manifest(DEFAULT_MANIFEST).provider(provider_id)
     t = provider.targets
@@ -110,8 +110,8 @@ def _kpis_cli(provider_id: str, as_of: str, period: str) -> dict:
 
 
 def _complainant_names() -> set[str]:
-    from workbench.manifest import load_manifest
-    from workbench.register import load_register
+    from workbench.register.loader import load_register
+    from workbench.register.manifest import load_manifest
 
     names: set[str] = set()
     for p in load_manifest(DEFAULT_MANIFEST).providers:
@@ -226,7 +226,7 @@ def test_server_serves_only_the_dashboards(site):
 
 
 def _snapshot(outputs: Path, db: str) -> tuple[list, int]:
-    from workbench.store import Store
+    from workbench.scoring.store import Store
 
     files = sorted((str(p.relative_to(outputs)), p.stat().st_mtime_ns) for p in outputs.rglob("*"))
     with Store(db) as store:
@@ -338,7 +338,7 @@ def lab(tmp_path):
 
 
 def _saved_answers(db: str) -> dict[str, str]:
-    from workbench.store import Store
+    from workbench.scoring.store import Store
 
     with Store(db) as store:
         found = store.assessments(LAB_PROVIDER, LAB_PERIOD)
@@ -370,7 +370,7 @@ def score_in_lab(page, base: str, token: str, db: str) -> float:
     """In the JupyterLab at ``base`` (run with expose_app_in_browser): open the scoring notebook,
     Run All once its kernel is connected and idle, answer Yes to item 1.1 in the form and check
     the store ``db`` has it. Returns the seconds taken."""
-    from workbench.store import Store
+    from workbench.scoring.store import Store
 
     started = time.monotonic()
     page.goto(f"{base}/lab/tree/{LAB_NOTEBOOK}?token={token}")

@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from workbench import charts, rootcause, themes
-from workbench.register import Register
+from workbench.analysis import charts, rootcause, themes
+from workbench.register.loader import Register
 
 
 def register() -> Register:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.contradictions import COLUMNS, contradictions, suggestion_note
-from workbench.paths import RUBRICS_DIR
-from workbench.rubric import load_rubric
+from workbench.core.paths import RUBRICS_DIR
+from workbench.rubric.model import load_rubric
+from workbench.scoring.contradictions import COLUMNS, contradictions, suggestion_note
 
 DATA = Path(__file__).parent / "data" / "scoring"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.report_results import PLANTED_TOKENS, make_results
-from workbench import dashboards as d
+from workbench.dashboards import apps as d
 
 EVIL = "<script>alert(1)</script>"
 
@@ -150,7 +150,7 @@ def test_data_quality_counts_by_check(results):
 
 
 def test_results_json_round_trip_keeps_what_the_scorecard_shows(results):
-    from workbench.results import from_json, to_json
+    from workbench.reports.results import from_json, to_json
 
     back = from_json(to_json(results))
     html = _html(d.scorecard_body(back))
@@ -210,9 +210,9 @@ def test_portfolio_view_sorts_filters_and_drills_down():
 
 
 def test_store_scores_replace_the_batch_figures(tmp_path, results):
-    from workbench.assessment import scores
-    from workbench.pack import default_rubric_path, rubric_at
-    from workbench.store import Store
+    from workbench.reports.pack import default_rubric_path, rubric_at
+    from workbench.scoring.assessment import scores
+    from workbench.scoring.store import Store
 
     rubric = rubric_at(default_rubric_path())
     results = dataclasses.replace(results, rubric_id=rubric.id, rubric_version=rubric.version)
@@ -235,9 +235,9 @@ def test_store_scores_replace_the_batch_figures(tmp_path, results):
 
 
 def test_dashboard_data_prefers_results_json(tmp_path, monkeypatch):
-    from workbench import results as results_mod
-    from workbench.manifest import load_manifest
-    from workbench.paths import DEFAULT_MANIFEST
+    from workbench.core.paths import DEFAULT_MANIFEST
+    from workbench.register.manifest import load_manifest
+    from workbench.reports import results as results_mod
 
     manifest = load_manifest(DEFAULT_MANIFEST)
     pid = manifest.providers[0].id
@@ -255,7 +255,7 @@ class _FakeData:
     """DashboardData over ready-made results (no files, no store)."""
 
     def __init__(self, results):
-        from workbench.manifest import Manifest, Provider
+        from workbench.register.manifest import Manifest, Provider
 
         self._results = {r.provider_id: r for r in results}
         self.manifest = Manifest(commissioner="Test Council", period="2024-25", providers=[
@@ -283,9 +283,9 @@ class _FakeData:
 def test_dashboard_reads_the_charts_the_batch_drew_and_writes_none(tmp_path, monkeypatch):
     """The batch draws the scorecard's charts from results.json into the shared cache; the
     dashboard, given the same results.json, reads them back (no rendering) and never writes."""
-    from workbench import htmlreport, scorecharts
-    from workbench import results as results_mod
-    from workbench.paths import CHART_CACHE_ENV
+    from workbench.core.paths import CHART_CACHE_ENV
+    from workbench.reports import htmlreport, scorecharts
+    from workbench.reports import results as results_mod
 
     cache = tmp_path / "charts"
     monkeypatch.setenv(CHART_CACHE_ENV, str(cache))
@@ -305,8 +305,8 @@ def test_dashboard_reads_the_charts_the_batch_drew_and_writes_none(tmp_path, mon
 
 
 def test_no_chart_cache_means_no_prerendering(tmp_path, monkeypatch):
-    from workbench import scorecharts
-    from workbench.paths import CHART_CACHE_ENV
+    from workbench.core.paths import CHART_CACHE_ENV
+    from workbench.reports import scorecharts
 
     monkeypatch.delenv(CHART_CACHE_ENV, raising=False)
     assert scorecharts.prerender(make_results()) == 0

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from workbench.dates import format_date, parse_dates
+from workbench.register.dates import format_date, parse_dates
 
 D = dt.datetime
 

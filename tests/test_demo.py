@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workbench.demo import DEFAULT_RUBRIC, sample_answers, seed_store
-from workbench.rubric import load_rubric
-from workbench.store import Store
+from workbench.rubric.model import load_rubric
+from workbench.sampledata.assessments import DEFAULT_RUBRIC, sample_answers, seed_store
+from workbench.scoring.store import Store
 
 
 def test_answers_are_deterministic_and_complete():

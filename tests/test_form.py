@@ -8,10 +8,10 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from workbench.form import ScoringForm, summary_html, summary_view
-from workbench.paths import RUBRICS_DIR
-from workbench.rubric import load_rubric
-from workbench.store import Store
+from workbench.core.paths import RUBRICS_DIR
+from workbench.rubric.model import load_rubric
+from workbench.scoring.form import ScoringForm, summary_html, summary_view
+from workbench.scoring.store import Store
 
 DATA = Path(__file__).parent / "data" / "scoring"
 
@@ -189,8 +189,8 @@ def test_open_starts_the_assessment_once_and_reopens_it(tmp_path, rubric):
 
 
 def test_interactive_notebook_cell_shows_the_form(tmp_path, monkeypatch):
-    from workbench import pack
-    from workbench.results import ProviderResults
+    from workbench.reports import pack
+    from workbench.reports.results import ProviderResults
 
     monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "default.db"))
     results = ProviderResults(provider_id="oakwood-care", provider_name="Oakwood",

@@ -7,14 +7,14 @@ import re
 import pytest
 
 from tests.report_results import PLANTED_TOKENS, make_results
-from workbench.governance import (
+from workbench.reports.governance import (
     case_studies,
     provider_view,
     write_governance_reports,
     write_portfolio_governance,
 )
-from workbench.htmlreport import has_external_references
-from workbench.redaction import redact
+from workbench.reports.htmlreport import has_external_references
+from workbench.reports.redaction import redact
 
 EXTERNAL = re.compile(r"<(script|link|img|iframe)\b[^>]*(src|href)\s*=\s*[\"']?\s*(https?:)?//",
                       re.I)
@@ -128,8 +128,8 @@ def test_redact():
 def test_empty_results_still_render(tmp_path):
     import datetime as dt
 
-    from workbench.portfolio import write_portfolio
-    from workbench.results import ProviderResults
+    from workbench.reports.portfolio import write_portfolio
+    from workbench.reports.results import ProviderResults
 
     bare = ProviderResults("new-provider", "New Provider", "home care", "2024-25",
                            dt.date(2025, 3, 31), None, {}, "r", "1")

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from workbench import htmlreport
-from workbench.paths import CHART_CACHE_ENV
+from workbench.core.paths import CHART_CACHE_ENV
+from workbench.reports import htmlreport
 
 SPEC = {"data": {"values": [{"a": "x", "b": 3}, {"a": "y", "b": 5}]}, "mark": "bar",
         "encoding": {"x": {"field": "a", "type": "nominal"},
@@ -41,7 +41,7 @@ def test_chart_cache_is_shared_between_processes(tmp_path):
     """With WORKBENCH_CHART_CACHE set, a chart rendered in one process is read, not rendered
     again, in another: the portfolio reuses what the provider workers drew."""
     cache = tmp_path / "charts"
-    code = ("import json, sys; from workbench import htmlreport; "
+    code = ("import json, sys; from workbench.reports import htmlreport; "
             "print(htmlreport.chart_svg(json.loads(sys.argv[1]))[:4])")
     env = {**os.environ, CHART_CACHE_ENV: str(cache)}
     first = subprocess.run([sys.executable, "-c", code, json.dumps(SPEC)], env=env,

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from workbench.errors import WorkbenchError
-from workbench.kpis import GROUP_COLUMNS, compute_kpis, indicators, kpis_by, kpis_by_period
-from workbench.register import Register
-from workbench.rubric import DATA_CHECK_KPIS
+from workbench.analysis.kpis import GROUP_COLUMNS, compute_kpis, indicators, kpis_by, kpis_by_period
+from workbench.core.errors import WorkbenchError
+from workbench.register.loader import Register
+from workbench.rubric.model import DATA_CHECK_KPIS
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workbench" / "data" / "register_schema.yaml"
 DTYPES = {"date": "datetime64[ns]", "text": "string", "category": "string", "bool": "boolean",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.rubric import DATA_CHECK_KPIS
+from workbench.rubric.model import DATA_CHECK_KPIS
 
 DATA = Path(__file__).resolve().parent / "data" / "kpis"
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,9 +121,9 @@ def nyc(realdata_dir):
 def test_nyc_casework(nyc):
     import datetime as dt
 
-    from workbench.kpis import compute_kpis, kpis_by_period
-    from workbench.register import load_register
-    from workbench.workdays import get_calendar
+    from workbench.analysis.kpis import compute_kpis, kpis_by_period
+    from workbench.analysis.workdays import get_calendar
+    from workbench.register.loader import load_register
 
     as_of = dt.date(2025, 3, 31)
     reg = load_register(nyc, NYC_MAPPING, as_of=as_of)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import ValidationFailed, WorkbenchError
-from workbench.manifest import UnknownProvider, load_manifest
-from workbench.paths import DEFAULT_MANIFEST
+from workbench.core.errors import ValidationFailed, WorkbenchError
+from workbench.core.paths import DEFAULT_MANIFEST
+from workbench.register.manifest import UnknownProvider, load_manifest
 
 MANIFESTS = Path(__file__).parent / "data" / "manifests"
 

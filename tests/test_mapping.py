@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import ValidationFailed
-from workbench.mapping import Mapping, detect_mapping, load_mapping, skeleton_yaml
-from workbench.reader import read_table
-from workbench.register import load_register
-from workbench.schema import load_schema, normalise
+from workbench.core.errors import ValidationFailed
+from workbench.register.loader import load_register
+from workbench.register.mapping import Mapping, detect_mapping, load_mapping, skeleton_yaml
+from workbench.register.reader import read_table
+from workbench.register.schema import load_schema, normalise
 
 CORPUS = Path(__file__).resolve().parent / "data" / "registers"
 

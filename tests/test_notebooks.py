@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbench.paths import NOTEBOOKS_DIR
-from workbench.runner import SUMMARY_MIME, WarmKernel, run_notebook
+from workbench.batch.runner import SUMMARY_MIME, WarmKernel, run_notebook
+from workbench.core.paths import NOTEBOOKS_DIR
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -72,7 +72,8 @@ def _probe(tmp_path: Path, source: str) -> Path:
 
 PROBE = """\
 import os, IPython.display
-from workbench import dashboards, pack, provenance
+from workbench.dashboards import apps as dashboards
+from workbench.reports import pack, provenance
 seen = {"leaked_variable": "secret" in globals(), "leaked_env": os.environ.get("WB_PROBE"),
         "ordinary_cache": dashboards.rubric_for.cache_info().currsize,
         "count": get_ipython().execution_count,
@@ -160,7 +161,7 @@ def test_nbval(tmp_path, jupyter_env, manifest, name):
     root = tmp_path / "outputs"
     common = {"manifest_path": str(manifest), "interactive": False}
     if name == "portfolio.ipynb":  # the portfolio needs the providers' results first
-        from workbench.batch import run_batch
+        from workbench.batch.driver import run_batch
         assert run_batch(manifest, output_root=root, progress=False, portfolio=False,
                          jobs=1).exit_code == 0
         params = {**common, "output_root": str(root)}

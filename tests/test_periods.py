@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.errors import WorkbenchError
-from workbench.periods import (
+from workbench.analysis.periods import (
     add_months,
     financial_year_of,
     label_dates,
@@ -17,6 +16,7 @@ from workbench.periods import (
     period_bounds,
     periods_between,
 )
+from workbench.core.errors import WorkbenchError
 
 D = dt.date
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from tests.report_results import make_results
-from workbench.htmlreport import has_external_references
-from workbench.portfolio import (
+from workbench.reports.htmlreport import has_external_references
+from workbench.reports.portfolio import (
     benchmark,
     funnel_data,
     funnel_plot,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.pseudonym import KEY_ENV, key_path, pseudonym_key, pseudonymise, token
-from workbench.register import load_register
+from workbench.register.loader import load_register
+from workbench.register.pseudonym import KEY_ENV, key_path, pseudonym_key, pseudonymise, token
 
 CORPUS = Path(__file__).resolve().parent / "data" / "registers"
 
@@ -60,7 +60,7 @@ def test_register_personal_fields_are_tokens_unless_identities(monkeypatch):
 def test_keyed_hash_is_standard_hmac_sha256():
     import hmac
 
-    from workbench.pseudonym import keyed_hash
+    from workbench.register.pseudonym import keyed_hash
 
     for key in (b"k", b"x" * 64, b"y" * 100):
         assert keyed_hash(key)(b"jane smith") == hmac.digest(key, b"jane smith", "sha256")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from workbench.errors import InputFileError
-from workbench.reader import read_table, sniff_delimiter
-from workbench.register import load_register
+from workbench.core.errors import InputFileError
+from workbench.register.loader import load_register
+from workbench.register.reader import read_table, sniff_delimiter
 
 CORPUS = Path(__file__).resolve().parent / "data" / "registers"
 

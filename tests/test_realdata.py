@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from workbench.paths import SAMPLE_DATA_DIR
-from workbench.register import load_register
+from workbench.core.paths import SAMPLE_DATA_DIR
+from workbench.register.loader import load_register
 
 MAPPINGS = SAMPLE_DATA_DIR / "mappings"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench import results as results_io
-from workbench.rubric import load_rubric
-from workbench.store import Store
+from workbench.reports import results as results_io
+from workbench.rubric.model import load_rubric
+from workbench.scoring.store import Store
 
 from .conftest import DATA
 from .report_results import make_results

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench import rootcause
-from workbench.errors import ValidationFailed
-from workbench.register import Register
+from workbench.analysis import rootcause
+from workbench.core.errors import ValidationFailed
+from workbench.register.loader import Register
 
 
 def reg(rows: list[tuple]) -> Register:

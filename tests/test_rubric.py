@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import InputFileError, ValidationFailed
-from workbench.rubric import DATA_CHECK_KPIS, load_rubric
+from workbench.core.errors import InputFileError, ValidationFailed
+from workbench.rubric.model import DATA_CHECK_KPIS, load_rubric
 
 from .conftest import DATA, ROOT
 

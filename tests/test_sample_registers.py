@@ -8,15 +8,16 @@ from collections import Counter
 
 import pytest
 
-from workbench import sampledata
-from workbench.manifest import load_manifest
-from workbench.mapping import load_mapping
-from workbench.paths import DEFAULT_MANIFEST
-from workbench.reader import read_table
-from workbench.register import load_register
+from workbench.core.paths import DEFAULT_MANIFEST
+from workbench.register.loader import load_register
+from workbench.register.manifest import load_manifest
+from workbench.register.mapping import load_mapping
+from workbench.register.reader import read_table
+from workbench.sampledata import writer
+from workbench.sampledata.profiles import profiles
 
 MANIFEST = load_manifest(DEFAULT_MANIFEST)
-PROFILES = {p.id: p for p in sampledata.profiles()}
+PROFILES = {p.id: p for p in profiles()}
 AS_OF = dt.date(2025, 3, 31)
 
 # The deliberate data-quality problems (sample_data/README.md), as (check, field): count.
@@ -55,7 +56,7 @@ def test_every_manifest_provider_is_covered():
 def test_loads_with_expected_rows_and_columns(pid):
     profile, provider = PROFILES[pid], MANIFEST.provider(pid)
     reg = loaded(pid)
-    recs = sampledata.provider_records(profile)
+    recs = writer.provider_records(profile)
     assert reg.rows == len(recs)
     kinds = Counter(reg.frame["record_kind"])
     assert kinds == Counter(r["record_kind"] for r in recs)

@@ -14,19 +14,20 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from workbench import sampledata
 from workbench.cli import main
-from workbench.manifest import load_manifest
-from workbench.paths import SAMPLE_DATA_DIR
-from workbench.yamlfile import load_yaml
+from workbench.core.paths import SAMPLE_DATA_DIR
+from workbench.core.yamlfile import load_yaml
+from workbench.register.manifest import load_manifest
+from workbench.sampledata import generator, writer
+from workbench.sampledata.profiles import Profile, profiles
 
-PROFILES = {p.id: p for p in sampledata.profiles()}
+PROFILES = {p.id: p for p in profiles()}
 
 
 @functools.cache
-def records(pid: str, seed: int = sampledata.DEFAULT_SEED) -> list[dict]:
+def records(pid: str, seed: int = generator.DEFAULT_SEED) -> list[dict]:
     """The canonical records behind a provider's register (cached: hartwell takes seconds)."""
-    return sampledata.provider_records(PROFILES[pid], seed=seed)
+    return writer.provider_records(PROFILES[pid], seed=seed)
 
 
 def read_cells(path: Path, sheet: str | None = None) -> list[list]:
@@ -42,7 +43,7 @@ def read_cells(path: Path, sheet: str | None = None) -> list[list]:
         wb.close()
 
 
-def read_register(profile: sampledata.Profile, folder: Path = SAMPLE_DATA_DIR) -> list[dict]:
+def read_register(profile: Profile, folder: Path = SAMPLE_DATA_DIR) -> list[dict]:
     """The register's records keyed by canonical field (via the profile's own columns)."""
     path = folder / "registers" / f"{profile.id}.{profile.fmt}"
     rows = read_cells(path, profile.sheet)
@@ -72,7 +73,7 @@ def as_date(value) -> date | None:
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    sampledata.generate(out)
+    writer.generate(out)
     return out
 
 
@@ -130,14 +131,14 @@ def test_no_rca_provider_has_no_root_cause():
 def test_overdue_actions_and_no_sign_off():
     rows = read_register(PROFILES["harbour-housing"])
     assert all(r["action_signed_off_by"] is None for r in rows)
-    overdue = [r for r in rows if r["action_due"] and as_date(r["action_due"]) <= sampledata.END
+    overdue = [r for r in rows if r["action_due"] and as_date(r["action_due"]) <= generator.END
                and r["action_completed"] is None]
     with_action = [r for r in rows if r["actions"]]
     assert len(overdue) >= 20 and len(overdue) / len(with_action) > 0.4
 
 
 def _working_days(p, recs, a="date_received", b="date_response_sent"):
-    cal = sampledata._Calendar(p.closures)
+    cal = generator._Calendar(p.closures)
     return np.array([cal.between(r[a], r[b]) for r in recs
                      if r.get(b) and r.get(a) and r[b] >= r[a] and r[b].year < 2030])
 
@@ -163,7 +164,7 @@ def test_exemplary_provider_records_everything():
         assert r["complainant_told_of_improvement"] is True
         if r.get("action_completed"):
             assert r["action_signed_off_by"]
-    assert all(r["action_completed"] for r in upheld if r["action_due"] <= sampledata.END)
+    assert all(r["action_completed"] for r in upheld if r["action_due"] <= generator.END)
     days = _working_days(p, recs)
     assert (days <= p.targets[1]).all()
 
@@ -225,7 +226,7 @@ def test_fictional_contacts_only():
 
 def test_cli_writes_into_out_and_leaves_other_files(tmp_path, monkeypatch):
     small = [PROFILES["elmfield-living"], PROFILES["kestrel-homecare"]]
-    monkeypatch.setattr(sampledata, "profiles", lambda: small)
+    monkeypatch.setattr(writer, "profiles", lambda: small)
     (tmp_path / "README.md").write_text("keep me")
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "realdata-x.yaml").write_text("dates: iso\n")

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from tests.report_results import INJECTIONS, make_results
-from workbench.scorecard import kpi_rows, section_rows, total_text, write_scorecard
+from workbench.reports.scorecard import kpi_rows, section_rows, total_text, write_scorecard
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_helpers():
 def test_empty_results_still_write(tmp_path):
     import datetime as dt
 
-    from workbench.results import ProviderResults
+    from workbench.reports.results import ProviderResults
 
     r = ProviderResults("x", "X", "care home", "2024-25", dt.date(2025, 3, 31), None, {},
                         "r", "1")

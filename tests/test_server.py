@@ -7,8 +7,8 @@ import shutil
 import pytest
 from tornado import web
 
-from workbench import server
-from workbench.paths import NOTEBOOKS_DIR
+from workbench.core.paths import NOTEBOOKS_DIR
+from workbench.dashboards import server
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_preheat_denylist_matches_every_notebook_but_the_dashboards():
 
 
 def test_server_argv_needs_the_dashboards(tmp_path):
-    from workbench.errors import WorkbenchError
+    from workbench.core.errors import WorkbenchError
 
     with pytest.raises(WorkbenchError, match="missing"):
         server.server_argv(root=tmp_path)
@@ -96,7 +96,7 @@ def test_server_argv_needs_the_dashboards(tmp_path):
 def test_ip_checks():
     assert server.is_loopback("127.0.0.1") and server.is_loopback("::1")
     assert not server.is_loopback("0.0.0.0")
-    from workbench.errors import WorkbenchError
+    from workbench.core.errors import WorkbenchError
 
     with pytest.raises(WorkbenchError):
         server.check_ip("example.org")

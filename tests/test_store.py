@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from workbench.assessment import finalise_problems
-from workbench.errors import ConflictError, ValidationFailed, WorkbenchError
-from workbench.rubric import load_rubric
-from workbench.store import ItemConflict, LockedError, Store, database_url, metadata
+from workbench.core.errors import ConflictError, ValidationFailed, WorkbenchError
+from workbench.rubric.model import load_rubric
+from workbench.scoring.assessment import finalise_problems
+from workbench.scoring.store import ItemConflict, LockedError, Store, database_url, metadata
 
 DATA = Path(__file__).parent / "data" / "scoring"
 WORKER = DATA / "worker.py"
@@ -187,7 +187,7 @@ def test_finalise_blockers_lock_and_reopen(store, rubric):
 
 
 def test_baseline_from_last_year_and_compare(store, rubric):
-    from workbench.assessment import agreement, compare
+    from workbench.scoring.assessment import agreement, compare
 
     prev = store.create_assessment("oakwood", "2023-24", rubric, who="ann")
     _complete(store, prev, rubric)
@@ -271,7 +271,7 @@ def test_kill_during_burst_loses_no_acknowledged_save(store, db, rubric):
 
 
 def test_save_into_is_all_or_nothing_including_the_start(store, rubric):
-    from workbench.assessment import EvidenceError
+    from workbench.scoring.assessment import EvidenceError
 
     with pytest.raises(EvidenceError):
         store.save_into("p9", "2024-25", rubric, {

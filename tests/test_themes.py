@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from workbench import themes
-from workbench.register import Register
+from workbench.analysis import themes
+from workbench.register.loader import Register
 
 VOCAB = {
     "meals": ["meals", "food", "cold", "dinner", "lunch", "kitchen", "menu", "portion",

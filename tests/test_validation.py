@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.register import load_register
+from workbench.register.loader import load_register
 
 CORPUS = Path(__file__).resolve().parent / "data" / "registers"
 AS_OF = dt.date(2024, 6, 30)
@@ -64,7 +64,7 @@ def test_messy_register_frame_contract():
 
 
 def test_every_schema_field_is_a_frame_column():
-    from workbench.schema import load_schema
+    from workbench.register.schema import load_schema
 
     reg = load_register(CORPUS / "duplicates.csv", as_of=AS_OF)
     assert list(reg.frame.columns) == [*load_schema().fields, "_row"]
@@ -115,8 +115,8 @@ def test_missing_required_column_is_one_issue(tmp_path):
 
 
 def test_personal_values_are_never_echoed(tmp_path):
-    from workbench.paths import DATA_DIR
-    from workbench.schema import parse_schema
+    from workbench.core.paths import DATA_DIR
+    from workbench.register.schema import parse_schema
 
     # a schema where the complainant's name must be unique, so a check fails on a personal field
     text = (DATA_DIR / "register_schema.yaml").read_text()

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.errors import WorkbenchError
-from workbench.workdays import WorkCalendar, get_calendar, working_days
+from workbench.analysis.workdays import WorkCalendar, get_calendar, working_days
+from workbench.core.errors import WorkbenchError
 
 
 @pytest.mark.parametrize(("start", "end", "expected"), [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.errors import InputFileError
-from workbench.yamlfile import _compose_and_construct, _FastLoader, _Loader, parse_yaml
+from workbench.core.errors import InputFileError
+from workbench.core.yamlfile import _compose_and_construct, _FastLoader, _Loader, parse_yaml
 
 TEXT = """\
 id: demo

@@ -8,7 +8,7 @@ import sys
 import click
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 # Each area registers its commands on `main` in its own module.
 COMMAND_MODULES = (

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from workbench.cli import main
-from workbench.manifest import HOLIDAY_REGIONS
+from workbench.register.manifest import HOLIDAY_REGIONS
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -48,10 +48,10 @@ def kpis(path: Path, mapping: Path | None, as_of: dt.date | None, period: str | 
          closures: list[dt.date], as_json: bool) -> None:
     """KPIs of the complaints register at PATH: volumes, timeliness, outcomes, open cases."""
     # the analysis stack is imported here, not at start-up, so every other command starts fast
-    from workbench.kpis import compute_kpis
-    from workbench.periods import parse_period
-    from workbench.register import load_register
-    from workbench.workdays import WorkCalendar
+    from workbench.analysis.kpis import compute_kpis
+    from workbench.analysis.periods import parse_period
+    from workbench.analysis.workdays import WorkCalendar
+    from workbench.register.loader import load_register
 
     targets = {"acknowledge_days": acknowledge_days, "respond_days": respond_days}
     calendar = WorkCalendar(region, tuple(closures))

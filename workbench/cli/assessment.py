@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from workbench.atomic import write_text
 from workbench.cli import main
-from workbench.errors import WorkbenchError
-from workbench.rubric import Rubric, load_rubric
+from workbench.core.atomic import write_text
+from workbench.core.errors import WorkbenchError
+from workbench.rubric.model import Rubric, load_rubric
 
 DB_OPTION = click.option("--db", default=None, metavar="PATH|URL",
                          help="Database file or URL (default: WORKBENCH_DB, else "
@@ -36,7 +36,7 @@ def _select(f):
 
 
 def _store(db):
-    from workbench.store import Store
+    from workbench.scoring.store import Store
 
     return Store(db)
 
@@ -51,7 +51,7 @@ def _pick(store, assessment_id, provider, period, assessor):
 
 
 def _rubric(arg: str | None, info) -> Rubric:
-    from workbench.assessment import find_rubric
+    from workbench.scoring.assessment import find_rubric
 
     if arg is None:
         return find_rubric(info.rubric_id, info.rubric_version)
@@ -61,7 +61,7 @@ def _rubric(arg: str | None, info) -> Rubric:
 
 
 def _who(who: str | None) -> str:
-    from workbench.assessment import default_assessor
+    from workbench.scoring.assessment import default_assessor
 
     return who or default_assessor()
 
@@ -86,7 +86,7 @@ def assessment() -> None:
 @DB_OPTION
 def start(provider, period, rubric_arg, assessor, from_previous, who, db) -> None:
     """Start an assessment for a provider and period."""
-    from workbench.assessment import previous_period
+    from workbench.scoring.assessment import previous_period
 
     rubric = _rubric(rubric_arg, None)
     store = _store(db)
@@ -108,7 +108,7 @@ def start(provider, period, rubric_arg, assessor, from_previous, who, db) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def show(assessment_id, provider, period, assessor, rubric_arg, db, as_json) -> None:
     """Scores by section and in total."""
-    from workbench.assessment import finalise_problems, scores, unevidenced_yes
+    from workbench.scoring.assessment import finalise_problems, scores, unevidenced_yes
 
     store = _store(db)
     info = _pick(store, assessment_id, provider, period, assessor)
@@ -199,7 +199,7 @@ def compare_cmd(ids, provider, periods, assessors, rubric_arg, db, as_json) -> N
     Give two ids, or --provider with two --period (year on year) or two --assessor
     (two auditors, same period).
     """
-    from workbench.assessment import agreement, compare
+    from workbench.scoring.assessment import agreement, compare
 
     store = _store(db)
     if len(ids) == 2:
@@ -243,8 +243,8 @@ def compare_cmd(ids, provider, periods, assessors, rubric_arg, db, as_json) -> N
 @DB_OPTION
 def export(assessment_id, provider, period, assessor, fmt, output, rubric_arg, db) -> None:
     """Export every item's answer, evidence, commentary and action as JSON or CSV."""
-    from workbench.assessment import scores
-    from workbench.excelform import neutralise_csv
+    from workbench.scoring.assessment import scores
+    from workbench.scoring.excelform import neutralise_csv
 
     store = _store(db)
     info = _pick(store, assessment_id, provider, period, assessor)
@@ -303,7 +303,7 @@ def form() -> None:
 @DB_OPTION
 def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
     """Write a self-assessment workbook OUT.xlsx for a provider to fill in."""
-    from workbench.excelform import export_form
+    from workbench.scoring.excelform import export_form
 
     rubric = _rubric(rubric_arg, None)
     period = period or _this_period()
@@ -325,8 +325,8 @@ def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
 @DB_OPTION
 def form_import(path, provider, assessor, rubric_arg, db) -> None:
     """Check a returned workbook and import it (all or nothing)."""
-    from workbench.assessment import scores
-    from workbench.excelform import import_form
+    from workbench.scoring.assessment import scores
+    from workbench.scoring.excelform import import_form
 
     rubric = _rubric(rubric_arg, None) if rubric_arg else None
     store = _store(db)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from workbench.cli import main
-from workbench.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 
 @main.command("assess")
@@ -25,9 +25,10 @@ from workbench.errors import WorkbenchError
 def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
            output_dir: Path | None, db: str | None, rubric_path: Path | None) -> None:
     """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
-    from workbench import batch, provenance
-    from workbench.manifest import load_manifest
-    from workbench.paths import DEFAULT_MANIFEST, outputs_dir
+    from workbench.batch import driver as batch
+    from workbench.core.paths import DEFAULT_MANIFEST, outputs_dir
+    from workbench.register.manifest import load_manifest
+    from workbench.reports import provenance
 
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     provider = manifest.provider(provider_id)
@@ -73,7 +74,7 @@ def batch_command(manifest_path: Path | None, period: str | None, jobs: int, exe
                   as_json: bool) -> None:
     """Assess every provider of MANIFEST (default sample_data/providers.yaml), then the
     portfolio. Exit 0 when all are ok or skipped, 1 when any failed, 2 for a bad manifest."""
-    from workbench.batch import run_batch
+    from workbench.batch.driver import run_batch
 
 
     if scheduler and executor != "dask":

@@ -7,8 +7,8 @@ import os
 import click
 
 from workbench.cli import main
-from workbench.errors import WorkbenchError
-from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
+from workbench.core.errors import WorkbenchError
+from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
 
 
 @main.command("dashboard")
@@ -26,7 +26,7 @@ from workbench.paths import CHART_CACHE_ENV, chart_cache_dir
 def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: int,
               cull_idle: int) -> None:
     """Serve the scorecard and portfolio dashboards with Voilà (read-only)."""
-    from workbench import server
+    from workbench.dashboards import server
 
     server.check_ip(ip)
     if token == "auto":

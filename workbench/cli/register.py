@@ -35,7 +35,7 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 def check(path: Path, mapping_path: Path | None, as_of: dt.date | None, as_json: bool) -> None:
     """Load a register and report every problem: exit 0 clean, 1 with errors, 2 unreadable."""
-    from workbench.register import load_register
+    from workbench.register.loader import load_register
 
     reg = load_register(path, mapping_path, as_of=as_of)
     errors = sum(i.severity == "error" for i in reg.issues)
@@ -76,8 +76,8 @@ def check(path: Path, mapping_path: Path | None, as_of: dt.date | None, as_json:
               help="Start from this mapping YAML (its columns win over the detected ones).")
 def map_(path: Path, mapping_path: Path | None) -> None:
     """Print a mapping YAML skeleton: detected columns, unmatched headers, unknown values."""
-    from workbench.mapping import header_hints, load_mapping, skeleton_yaml
-    from workbench.reader import read_table
+    from workbench.register.mapping import header_hints, load_mapping, skeleton_yaml
+    from workbench.register.reader import read_table
 
     mapping = load_mapping(mapping_path) if mapping_path else None
     raw = read_table(path, sheet=mapping.sheet if mapping else None,

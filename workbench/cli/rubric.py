@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from workbench.cli import main
-from workbench.errors import WorkbenchError
-from workbench.rubric import load_rubric, summary_rows
+from workbench.core.errors import WorkbenchError
+from workbench.rubric.model import load_rubric, summary_rows
 
 
 @main.group()

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from workbench.cli import main
-from workbench.paths import SAMPLE_DATA_DIR
-from workbench.sampledata import DEFAULT_SEED, generate
+from workbench.core.paths import SAMPLE_DATA_DIR
+from workbench.sampledata.generator import DEFAULT_SEED
+from workbench.sampledata.writer import generate
 
 
 @main.command("sample-data")
@@ -32,7 +33,7 @@ def sample_data(out: Path, seed: int) -> None:
 @click.option("--period", help="Financial year (default: the manifest's).")
 def sample_assessments(db: str | None, manifest_path: Path | None, period: str | None) -> None:
     """Give each sample provider a sample self-assessment, unless it already has one."""
-    from workbench.demo import seed_store
+    from workbench.sampledata.assessments import seed_store
 
     for provider, what in seed_store(db, manifest_path=manifest_path, period=period).items():
         click.echo(f"{provider}: {'sample assessment added' if what == 'added' else 'kept as is'}")

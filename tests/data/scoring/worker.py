@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from workbench.errors import ConflictError
-from workbench.store import Store
+from workbench.core.errors import ConflictError
+from workbench.scoring.store import Store
 
 
 def conflict(db: str, aid: int, item: str, answer: str, who: str) -> None:

@@ -1,0 +1,664 @@
+"""Complaint-handling KPIs and the rubric's register indicators, computed from a Register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.periods import (
+    Freq,
+    Period,
+    add_months,
+    code_label,
+    parse_period,
+    period_codes,
+)
+from workbench.analysis.workdays import WorkCalendar, get_calendar, to_days
+from workbench.core.errors import WorkbenchError
+from workbench.register.loader import Register
+
+DEFAULT_TARGETS: dict[str, int] = {"acknowledge_days": 5, "respond_days": 20}
+COMPLETION_WORKING_DAYS = 60  # the LGO's 12 weeks for all stages, in working days
+OPEN_OVER_WORKING_DAYS = 20
+OPEN_OVER_CALENDAR_DAYS = 84  # 12 weeks
+OPEN_OVER_MONTHS = 6
+LATE_AFTER_MONTHS = 12  # complaints are usually expected within 12 months of the event
+THEMES_COVERAGE = 90.0
+OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
+NOT_RECORDED = "(not recorded)"
+
+# Each figure and the fields whose error-severity issues exclude a row from it (docs/kpis.md).
+FIGURE_FIELDS: dict[str, tuple[str, ...]] = {
+    "records": ("record_kind",),
+    "by_month": ("date_received",),
+    "acknowledge": ("date_received", "date_acknowledged"),
+    "respond": ("date_received", "date_response_sent"),
+    "close": ("date_received", "date_closed"),
+    "open": ("date_received", "date_closed"),
+    "outcomes": ("outcome",),
+    "escalated": ("escalated", "stage"),
+    "late_complaints": ("date_received", "date_of_event"),
+    "response_due": ("date_response_due",),
+    "actions": ("action_due", "action_completed"),
+}
+
+# The per-group table of kpis_by: column -> how it is rounded ("pct" 1 dp, "days" 2 dp, "count").
+GROUP_COLUMNS: dict[str, str] = {
+    "complaints": "count", "compliments": "count",
+    "mean_working_days_to_acknowledge": "days", "median_working_days_to_acknowledge": "days",
+    "acknowledged_within_target_pct": "pct",
+    "mean_working_days_to_respond": "days", "median_working_days_to_respond": "days",
+    "responded_within_target_pct": "pct",
+    "mean_working_days_to_close": "days", "median_working_days_to_close": "days",
+    "completed_within_12_weeks_pct": "pct",
+    "upheld": "count", "partly_upheld": "count", "not_upheld": "count", "undecided": "count",
+    "upheld_pct": "pct", "escalated_pct": "pct", "open": "count", "open_over_6_months": "count",
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Inputs
+
+
+def resolve_targets(targets: Any = None) -> dict[str, int]:
+    """Targets in working days: the defaults (5 and 20) overridden by a mapping or an object with
+    ``acknowledge_days`` / ``respond_days`` (e.g. a manifest provider's targets)."""
+    out = dict(DEFAULT_TARGETS)
+    if targets is None:
+        return out
+    if not isinstance(targets, Mapping):
+        targets = {k: getattr(targets, k) for k in DEFAULT_TARGETS if hasattr(targets, k)}
+    for key, value in targets.items():
+        if key not in DEFAULT_TARGETS:
+            raise WorkbenchError(f"unknown target '{key}' (known: {', '.join(DEFAULT_TARGETS)})")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise WorkbenchError(f"target {key} must be a whole number of working days >= 0, "
+                                 f"not {value!r}")
+        out[key] = int(value)
+    return out
+
+
+def _as_of(as_of: Any, period: Period | None) -> dt.date:
+    if as_of is None:
+        today = dt.date.today()
+        return min(today, period.end) if period is not None else today
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(str(as_of).strip())
+    except ValueError as exc:
+        raise WorkbenchError(f"as-of date '{as_of}' is not a date (use YYYY-MM-DD)") from exc
+
+
+def _period(period: Any) -> Period | None:
+    if period is None or isinstance(period, Period):
+        return period
+    if isinstance(period, tuple) and len(period) == 2:
+        start, end = (pd.Timestamp(x).date() for x in period)
+        if end < start:
+            raise WorkbenchError(f"period {start}..{end} ends before it starts")
+        return Period(f"{start.isoformat()}..{end.isoformat()}", start, end, "range")
+    return parse_period(str(period))
+
+
+def _calendar(calendar: Any) -> WorkCalendar:
+    return get_calendar(calendar) if not isinstance(calendar, WorkCalendar) else calendar
+
+
+# ----------------------------------------------------------------------------------------------
+# Column access (a missing column is treated as all blank, so hand-built frames work)
+
+
+def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
+    return to_days(frame[name])
+
+
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[name].astype("string")
+
+
+def _present(series: pd.Series, mask: np.ndarray | None = None) -> np.ndarray:
+    """True where a text value is recorded, restricted to ``mask``. The loader stores text
+    trimmed and blank cells as missing, so this is a missing-value test."""
+    present = series.notna().to_numpy(dtype=bool)
+    return present if mask is None else present & mask
+
+
+def _bool(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """1.0 / 0.0 / NaN (blank)."""
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    s = frame[name]
+    if s.dtype == "boolean" or s.dtype == bool:
+        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return s.map({True: 1.0, False: 0.0}).astype(float).to_numpy()
+
+
+# ----------------------------------------------------------------------------------------------
+# The prepared analysis: population rows, per-row facts and exclusions
+
+
+class _Errors:
+    """Error-severity issues as arrays, to find the rows each figure must leave out."""
+
+    def __init__(self, register: Register):
+        rows, fields, checks = [], [], []
+        for i in register.issues:
+            if getattr(i, "severity", None) == "error" and getattr(i, "row", None) is not None:
+                rows.append(int(i.row))
+                fields.append(str(getattr(i, "field", None)))
+                checks.append(str(getattr(i, "check", None) or "error"))
+        self.table = pd.DataFrame({"row": np.array(rows, dtype="int64"),
+                                   "field": fields, "check": checks})
+
+    def mask(self, rows: np.ndarray, fields: tuple[str, ...]) -> np.ndarray:
+        if self.table.empty:
+            return np.zeros(len(rows), dtype=bool)
+        bad = self.table.loc[self.table["field"].isin(fields), "row"].unique()
+        return np.isin(rows, bad)
+
+    def reasons(self, rows: np.ndarray, fields: tuple[str, ...]) -> dict[str, int]:
+        if self.table.empty or not len(rows):
+            return {}
+        t = self.table[self.table["field"].isin(fields) & self.table["row"].isin(rows)]
+        counts = t.drop_duplicates(["row", "check"])["check"].value_counts()
+        return {str(k): int(v) for k, v in counts.items()}
+
+
+@dataclass
+class _Prepared:
+    frame: pd.DataFrame  # the population: records counted (in the period, not excluded)
+    facts: pd.DataFrame  # per-row derived figures, aligned with frame
+    excluded: dict[str, dict[str, Any]]
+    as_of: dt.date
+    period: Period | None
+    targets: dict[str, int]
+    calendar: WorkCalendar
+    close_basis: str | None
+
+
+def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, calendar: Any = None,
+             period: Any = None) -> _Prepared:
+    period = _period(period)
+    as_of_d = _as_of(as_of, period)
+    targets = resolve_targets(targets)
+    cal = _calendar(calendar)
+    frame = register.frame
+    if "_row" not in frame:
+        frame = frame.assign(_row=np.arange(2, len(frame) + 2))
+    errors = _Errors(register)
+    excluded: dict[str, dict[str, Any]] = {}
+
+    def note(figure: str, rows: np.ndarray, fields: tuple[str, ...], mask: np.ndarray,
+             extra: dict[str, np.ndarray] | None = None) -> None:
+        reasons = errors.reasons(rows[mask], fields) if fields else {}
+        for check, m in (extra or {}).items():
+            if (n := int(m.sum())):
+                reasons[check] = reasons.get(check, 0) + n
+        excluded[figure] = {"rows": int(mask.sum()), "reasons": reasons}
+
+    # Which records are analysed at all: not a later copy of a duplicate reference, a known
+    # record kind, and (with a period) a valid date received inside it.
+    rows_all = frame["_row"].to_numpy(dtype="int64", na_value=-1)
+    kind_err = errors.mask(rows_all, FIGURE_FIELDS["records"])
+    dup = _duplicate_copies(frame, errors, rows_all)
+    recv_err_all = errors.mask(rows_all, ("date_received",))
+    recv_all = _dates(frame, "date_received")
+    keep = ~kind_err & ~dup
+    out_of_period = np.zeros(len(frame), dtype=bool)
+    no_period_date = np.zeros(len(frame), dtype=bool)
+    if period is not None:
+        inside = period.contains(recv_all)
+        no_period_date = keep & (np.isnat(recv_all) | recv_err_all)
+        out_of_period = keep & ~inside & ~no_period_date
+        keep &= inside & ~recv_err_all
+    records_excl = ~keep & ~out_of_period
+    reasons = errors.reasons(rows_all[kind_err], FIGURE_FIELDS["records"])
+    if dup.any():
+        reasons["duplicate_reference"] = int(dup.sum())
+    if no_period_date.any():
+        for check, n in errors.reasons(rows_all[no_period_date], ("date_received",)).items():
+            reasons[check] = reasons.get(check, 0) + n
+        if (blank := int((no_period_date & ~recv_err_all).sum())):
+            reasons["no_date_received"] = blank
+    excluded["records"] = {"rows": int(records_excl.sum()), "reasons": reasons}
+
+    if not keep.all():
+        frame = frame.loc[keep]
+    n = len(frame)
+    rows = rows_all[keep]
+    compliment = _text(frame, "record_kind").eq("compliment").to_numpy(dtype=bool,
+                                                                        na_value=False)
+    complaint = ~compliment
+    recv = recv_all[keep]
+    recv_err = recv_err_all[keep]
+    recv_ok = ~np.isnat(recv) & ~recv_err
+    facts: dict[str, Any] = {"complaint": complaint, "compliment": compliment,
+                             "received_ok": recv_ok}
+
+    # Complaints by month of receipt.
+    m = complaint & recv_err
+    note("by_month", rows, FIGURE_FIELDS["by_month"], m)
+    facts["month"] = np.where(complaint & recv_ok, period_codes(recv, "month"), -1)
+
+    # Working days to acknowledge / respond / close.
+    def interval(figure: str, field: str, target: int | None) -> tuple[np.ndarray, np.ndarray]:
+        end = _dates(frame, field)
+        err = errors.mask(rows, FIGURE_FIELDS[figure])
+        days = cal.working_days(recv, end)
+        negative = days < 0  # NaN compares False
+        use = complaint & ~err & ~negative & recv_ok & ~np.isnat(end)
+        _note_interval(note, figure, FIGURE_FIELDS[figure], rows, complaint, err, negative,
+                       errors.mask(rows, (field,)), ~np.isnat(end))
+        days = np.where(use, days, np.nan)
+        within = np.where(use, (days <= target) if target is not None else np.nan, np.nan)
+        return days, within
+
+    facts["ack_days"], facts["ack_within"] = interval(
+        "acknowledge", "date_acknowledged", targets["acknowledge_days"])
+    facts["resp_days"], facts["resp_within"] = interval(
+        "respond", "date_response_sent", targets["respond_days"])
+
+    close_basis = _close_basis(register.frame)
+    if close_basis is not None:
+        close_fields = ("date_received", close_basis)
+        end = _dates(frame, close_basis)
+        err = errors.mask(rows, close_fields)
+        days = cal.working_days(recv, end)
+        negative = days < 0
+        use = complaint & ~err & ~negative & recv_ok & ~np.isnat(end)
+        _note_interval(note, "close", close_fields, rows, complaint, err, negative,
+                       errors.mask(rows, (close_basis,)), ~np.isnat(end))
+        facts["close_days"] = np.where(use, days, np.nan)
+        facts["close_within"] = np.where(use, days <= COMPLETION_WORKING_DAYS, np.nan)
+        # Open at as_of: received by then and not closed by then.
+        as_of64 = np.datetime64(as_of_d, "D")
+        open_err = err | recv_err
+        is_open = (complaint & ~open_err & recv_ok & (recv <= as_of64)
+                   & (np.isnat(end) | (end > as_of64)))
+        note("open", rows, close_fields, complaint & open_err)
+        facts["open"] = is_open
+        age = np.full(n, np.nan)
+        age[is_open] = cal.working_days(recv[is_open], as_of64)
+        facts["open_age_working_days"] = age
+        facts["open_age_days"] = np.where(
+            is_open, (as_of64 - recv).astype("timedelta64[D]").astype("float64"), np.nan)
+        six_months_ago = add_months(np.array([as_of64]), -OPEN_OVER_MONTHS)[0]
+        facts["open_over_6_months"] = is_open & (recv < six_months_ago)
+    else:
+        for figure in ("close", "open"):
+            excluded[figure] = {"rows": 0, "reasons": {}}
+        facts["close_days"] = facts["close_within"] = np.full(n, np.nan)
+        facts["open"] = facts["open_over_6_months"] = np.zeros(n, dtype=bool)
+        facts["open_age_working_days"] = facts["open_age_days"] = np.full(n, np.nan)
+
+    # Outcomes.
+    out_err = errors.mask(rows, FIGURE_FIELDS["outcomes"])
+    outcome = _text(frame, "outcome").to_numpy(dtype=object, na_value=None)
+    note("outcomes", rows, FIGURE_FIELDS["outcomes"], complaint & out_err)
+    use = complaint & ~out_err
+    for code in OUTCOMES:
+        facts[code] = use & (outcome == code)
+    facts["undecided"] = use & ~(facts["upheld"] | facts["partly_upheld"] | facts["not_upheld"])
+
+    # Escalation: 1/0 over complaints (blank counts as not escalated), NaN when excluded.
+    esc_err = errors.mask(rows, FIGURE_FIELDS["escalated"])
+    note("escalated", rows, FIGURE_FIELDS["escalated"], complaint & esc_err)
+    esc = _bool(frame, "escalated")
+    facts["escalated"] = np.where(complaint & ~esc_err, np.nan_to_num(esc, nan=0.0), np.nan)
+    facts["escalation_recorded"] = complaint & ~esc_err & ~np.isnan(esc)
+
+    # Complaints made more than 12 months after the event.
+    event = _dates(frame, "date_of_event")
+    late_err = errors.mask(rows, FIGURE_FIELDS["late_complaints"])
+    event_err = errors.mask(rows, ("date_of_event",))
+    note("late_complaints", rows, FIGURE_FIELDS["late_complaints"],
+         complaint & (event_err | (late_err & ~np.isnat(event))))
+    has_event = complaint & ~late_err & recv_ok & ~np.isnat(event)
+    facts["has_event_date"] = has_event
+    late = np.zeros(n, dtype=bool)
+    late[has_event] = recv[has_event] > add_months(event[has_event], LATE_AFTER_MONTHS)
+    facts["late"] = late
+
+    # Fields only the indicators use.
+    facts["outcome_excluded"] = out_err
+    for figure in ("response_due", "actions"):
+        err = errors.mask(rows, FIGURE_FIELDS[figure])
+        note(figure, rows, FIGURE_FIELDS[figure], complaint & err)
+        facts[f"{figure}_excluded"] = err
+
+    facts_frame = pd.DataFrame(facts, index=frame.index)
+    return _Prepared(frame, facts_frame, excluded, as_of_d, period, targets, cal, close_basis)
+
+
+def _note_interval(note: Any, figure: str, fields: tuple[str, ...], rows: np.ndarray,
+                   complaint: np.ndarray, err: np.ndarray, negative: np.ndarray,
+                   end_err: np.ndarray, has_end: np.ndarray) -> None:
+    """Record the rows an interval figure leaves out: an error on its end date, or an end date
+    that cannot be trusted (error on the date received, or before it)."""
+    out = complaint & (end_err | (has_end & (err | negative)))
+    note(figure, rows, fields, out, {"date_before_received": out & negative & ~err})
+
+
+def _close_basis(frame: pd.DataFrame) -> str | None:
+    """date_closed when the register records it at all, else date_response_sent, else None."""
+    for name in ("date_closed", "date_response_sent"):
+        if name in frame and frame[name].notna().any():
+            return name
+    return None
+
+
+def _duplicate_copies(frame: pd.DataFrame, errors: _Errors, rows: np.ndarray) -> np.ndarray:
+    """Rows flagged duplicate_reference that repeat the reference of an earlier row."""
+    t = errors.table
+    flagged = t.loc[(t["check"] == "duplicate_reference"), "row"].unique() if len(t) else []
+    if not len(flagged) or "reference" not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    # The validator flags every row sharing a reference; the first of them is kept.
+    ref = frame["reference"]
+    candidates = ref.isin(ref[np.isin(rows, flagged)].dropna().unique()).to_numpy(dtype=bool)
+    ref = ref[candidates]
+    later = np.zeros(len(frame), dtype=bool)
+    later[np.flatnonzero(candidates)] = (ref.duplicated(keep="first") & ref.notna()).to_numpy(
+        dtype=bool)
+    return later
+
+
+# ----------------------------------------------------------------------------------------------
+# Aggregation
+
+
+def _aggregate(facts: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
+    """The GROUP_COLUMNS table, one row per group (one row overall when keys is None)."""
+    f = facts.assign(_all=0) if not keys else facts
+    g = f.groupby(keys or ["_all"], sort=True, observed=True, dropna=False)
+    t = g.agg(
+        complaints=("complaint", "sum"), compliments=("compliment", "sum"),
+        mean_working_days_to_acknowledge=("ack_days", "mean"),
+        median_working_days_to_acknowledge=("ack_days", "median"),
+        acknowledged_within_target_pct=("ack_within", "mean"),
+        mean_working_days_to_respond=("resp_days", "mean"),
+        median_working_days_to_respond=("resp_days", "median"),
+        responded_within_target_pct=("resp_within", "mean"),
+        mean_working_days_to_close=("close_days", "mean"),
+        median_working_days_to_close=("close_days", "median"),
+        completed_within_12_weeks_pct=("close_within", "mean"),
+        upheld=("upheld", "sum"), partly_upheld=("partly_upheld", "sum"),
+        not_upheld=("not_upheld", "sum"), undecided=("undecided", "sum"),
+        escalated_pct=("escalated", "mean"),
+        open=("open", "sum"), open_over_6_months=("open_over_6_months", "sum"),
+    )
+    decided = t["upheld"] + t["partly_upheld"] + t["not_upheld"]
+    t["upheld_pct"] = (t["upheld"] + t["partly_upheld"]) / decided.where(decided > 0)
+    for col in ("acknowledged_within_target_pct", "responded_within_target_pct",
+                "completed_within_12_weeks_pct", "escalated_pct", "upheld_pct"):
+        t[col] = t[col] * 100
+    t = t[list(GROUP_COLUMNS)]
+    for col, kind in GROUP_COLUMNS.items():
+        if kind == "count":
+            t[col] = t[col].astype("int64")
+        else:
+            t[col] = t[col].astype("float64").round(1 if kind == "pct" else 2)
+    return t
+
+
+def _group_keys(prep: _Prepared, by: str | list[str]) -> tuple[pd.DataFrame, list[str]]:
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise WorkbenchError("kpis_by needs at least one column to group by")
+    facts = prep.facts.copy()
+    recv = _dates(prep.frame, "date_received")
+    for key in keys:
+        if key in prep.frame:
+            facts[key] = prep.frame[key].astype("string").fillna(NOT_RECORDED)
+        elif key in ("month", "quarter", "year"):
+            codes = np.where(prep.facts["received_ok"].to_numpy(), period_codes(recv, key), -1)
+            uniq, inverse = np.unique(codes, return_inverse=True)
+            labels = np.array([code_label(c, key) if c >= 0 else NOT_RECORDED for c in uniq],
+                              dtype=object)
+            facts[key] = pd.Series(labels[inverse.ravel()], index=facts.index, dtype="string")
+        else:
+            raise WorkbenchError(f"cannot group KPIs by '{key}': not a register column "
+                                 f"(nor month, quarter or year)")
+    return facts, keys
+
+
+def _none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer | np.bool_):
+        return int(value)
+    return value
+
+
+def _pct(num: float, den: float) -> float | None:
+    return round(100.0 * float(num) / float(den), 1) if den else None
+
+
+def _counts(series: pd.Series, mask: np.ndarray) -> dict[str, int]:
+    """Value -> count over ``mask``, largest first then by name; blanks are "(not recorded)"."""
+    sub = series if mask.all() else series[mask]
+    counts: dict[str, int] = {}
+    for value, n in sub.value_counts(dropna=False).items():
+        name = NOT_RECORDED if pd.isna(value) or not str(value).strip() else str(value).strip()
+        counts[name] = counts.get(name, 0) + int(n)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _by_month(prep: _Prepared) -> dict[str, int]:
+    codes = prep.facts["month"].to_numpy()
+    codes = codes[codes >= 0]
+    if prep.period is not None:
+        lo, hi = period_codes(np.array([prep.period.start, prep.period.end],
+                                       dtype="datetime64[D]"), "month")
+    elif codes.size:
+        lo, hi = codes.min(), codes.max()
+    else:
+        return {}
+    counts = np.bincount(codes - lo, minlength=int(hi - lo + 1)) if codes.size else \
+        np.zeros(int(hi - lo + 1), dtype=int)
+    return {code_label(lo + i, "month"): int(c) for i, c in enumerate(counts)}
+
+
+def _open_summary(prep: _Prepared) -> dict[str, Any]:
+    f = prep.facts
+    base = {"basis": prep.close_basis, "count": None, "past_20_working_days": None,
+            "past_12_weeks": None, "past_6_months": None, "oldest_age_days": None,
+            "oldest_age_working_days": None, "median_age_working_days": None,
+            "oldest_reference": None}
+    if prep.close_basis is None or not f["complaint"].any():
+        return base
+    is_open = f["open"].to_numpy()
+    wd = f["open_age_working_days"].to_numpy()[is_open]
+    cd = f["open_age_days"].to_numpy()[is_open]
+    base.update(count=int(is_open.sum()),
+                past_20_working_days=int((wd > OPEN_OVER_WORKING_DAYS).sum()),
+                past_12_weeks=int((cd > OPEN_OVER_CALENDAR_DAYS).sum()),
+                past_6_months=int(f["open_over_6_months"].sum()))
+    if is_open.any():
+        oldest = int(np.argmax(cd))
+        ref = _text(prep.frame, "reference").iloc[np.flatnonzero(is_open)[oldest]]
+        base.update(oldest_age_days=int(cd.max()), oldest_age_working_days=int(wd.max()),
+                    median_age_working_days=round(float(np.median(wd)), 2),
+                    oldest_reference=None if pd.isna(ref) else str(ref))
+    return base
+
+
+def _indicators(prep: _Prepared, overall: dict[str, Any]) -> dict[str, float | None]:
+    f, frame = prep.facts, prep.frame
+    complaint = f["complaint"].to_numpy()
+    n_complaints = int(complaint.sum())
+    upheld_any = (f["upheld"] | f["partly_upheld"]).to_numpy()
+    n_upheld = int(upheld_any.sum())
+
+    def share_upheld(field: str) -> float | None:
+        return _pct(_present(_text(frame, field), upheld_any).sum(), n_upheld)
+
+    # Improvement actions (one per record, in the register's action columns).
+    actions = _present(_text(frame, "actions"), upheld_any)
+    due, done = _dates(frame, "action_due"), _dates(frame, "action_completed")
+    as_of64 = np.datetime64(prep.as_of, "D")
+    act_ok = complaint & ~f["actions_excluded"].to_numpy()
+    has_due = act_ok & ~np.isnat(due)
+    judged = has_due & (~np.isnat(done) | (due < as_of64))
+    on_time = judged & ~np.isnat(done) & (done <= due)
+    completed = act_ok & ~np.isnat(done)
+    signed = _present(_text(frame, "action_signed_off_by"), completed)
+    overdue = has_due & np.isnat(done) & (due < as_of64)
+    told = _bool(frame, "complainant_told_of_improvement") == 1.0
+    with_action = upheld_any & actions
+
+    # Responded = a response sent or the case closed; outcome errors leave the row out.
+    responded = (complaint & ~f["outcome_excluded"].to_numpy()
+                 & (~np.isnat(_dates(frame, "date_response_sent"))
+                    | ~np.isnat(_dates(frame, "date_closed"))))
+    decided = (f["upheld"] | f["partly_upheld"] | f["not_upheld"]).to_numpy()
+    due_ok = complaint & ~f["response_due_excluded"].to_numpy()
+    themed = _present(_text(frame, "type"), complaint).sum()
+    esc_recorded = bool(f["escalation_recorded"].any())
+
+    return {
+        "rca_coverage_pct": share_upheld("root_cause"),
+        "learning_recorded_pct": share_upheld("learning"),
+        "actions_recorded_pct": _pct(actions.sum(), n_upheld),
+        "actions_completed_on_time_pct": _pct(on_time.sum(), judged.sum()),
+        "actions_signed_off_pct": _pct(signed.sum(), completed.sum()),
+        "overdue_actions": int(overdue.sum()) if has_due.any() else None,
+        "complainant_told_of_improvement_pct": _pct((with_action & told).sum(),
+                                                    with_action.sum()),
+        "acknowledged_within_target_pct": overall["acknowledged_within_target_pct"],
+        "responded_within_target_pct": overall["responded_within_target_pct"],
+        "outcome_recorded_pct": _pct((responded & decided).sum(), responded.sum()),
+        "investigator_recorded_pct": _pct(_present(_text(frame, "investigator"),
+                                                   complaint).sum(), n_complaints),
+        "response_due_recorded_pct": _pct(
+            (due_ok & ~np.isnat(_dates(frame, "date_response_due"))).sum(), due_ok.sum()),
+        "open_over_6_months": (overall["open_over_6_months"]
+                               if prep.close_basis is not None and n_complaints else None),
+        "completed_within_12_weeks_pct": overall["completed_within_12_weeks_pct"],
+        "escalated_pct": overall["escalated_pct"] if esc_recorded else None,
+        "compliments_recorded": int(f["compliment"].sum()),
+        "themes_per_quarter_reported": (
+            (1 if 100.0 * themed / n_complaints >= THEMES_COVERAGE else 0)
+            if n_complaints else None),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Public API
+
+
+def compute_kpis(register: Register, *, as_of: Any = None, targets: Any = None,
+                 calendar: WorkCalendar | str | None = None, period: Any = None) -> dict[str, Any]:
+    """The complaint-handling KPIs of the records received in ``period`` (all when None).
+
+    ``as_of`` (default today, or the period's end when that is earlier) is when open cases are
+    aged; ``targets`` override the default 5 / 20 working days; ``calendar`` is a WorkCalendar
+    or a region name (england-wales default). Returns a JSON-ready dict: see docs/kpis.md.
+    """
+    prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
+    return _report(prep)
+
+
+def _report(prep: _Prepared) -> dict[str, Any]:
+    f = prep.facts
+    row = _aggregate(f, None)
+    overall = {k: _none(row[k].iloc[0]) if len(row) else None for k in GROUP_COLUMNS}
+    if not len(row):
+        overall.update({k: 0 for k, kind in GROUP_COLUMNS.items() if kind == "count"})
+    complaint = f["complaint"].to_numpy()
+    n_complaints = int(complaint.sum())
+    if not f["escalation_recorded"].any():
+        overall["escalated_pct"] = None
+    late_n, event_n = int(f["late"].sum()), int(f["has_event_date"].sum())
+    result: dict[str, Any] = {
+        "as_of": prep.as_of.isoformat(),
+        "period": prep.period.as_dict() if prep.period is not None else None,
+        "targets": dict(prep.targets),
+        "holidays": prep.calendar.region,
+        "complaints": n_complaints,
+        "compliments": int(f["compliment"].sum()),
+        "by_month": _by_month(prep),
+        **{k: overall[k] for k in (
+            "mean_working_days_to_acknowledge", "median_working_days_to_acknowledge",
+            "acknowledged_within_target_pct", "mean_working_days_to_respond",
+            "median_working_days_to_respond", "responded_within_target_pct",
+            "mean_working_days_to_close", "median_working_days_to_close",
+            "completed_within_12_weeks_pct")},
+        "outcomes": {k: int(overall[k]) for k in (*OUTCOMES, "undecided")},
+        "upheld_pct": overall["upheld_pct"],
+        "escalated_pct": overall["escalated_pct"],
+        "by_type": _counts(_text(prep.frame, "type"), complaint),
+        "by_location": _counts(_text(prep.frame, "location"), complaint),
+        "by_stage": _counts(_text(prep.frame, "stage"), complaint),
+        "open": _open_summary(prep),
+        "late_complaints": {"count": late_n if event_n else None, "with_event_date": event_n,
+                            "pct": _pct(late_n, event_n)},
+        "excluded": prep.excluded,
+    }
+    result["indicators"] = _indicators(prep, overall)
+    return result
+
+
+def indicators(register: Register, *, as_of: Any = None, targets: Any = None,
+               calendar: WorkCalendar | str | None = None,
+               period: Any = None) -> dict[str, float | None]:
+    """Every rubric data-check indicator (workbench.rubric.model.DATA_CHECK_KPIS) by name;
+    None where there is nothing to compute it over. Same arguments as :func:`compute_kpis`."""
+    prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
+    row = _aggregate(prep.facts, None)
+    overall = {k: _none(row[k].iloc[0]) if len(row) else None for k in GROUP_COLUMNS}
+    if not len(row):
+        overall["open_over_6_months"] = 0
+    return _indicators(prep, overall)
+
+
+def kpis_by(register: Register, by: str | list[str], *, as_of: Any = None, targets: Any = None,
+            calendar: WorkCalendar | str | None = None, period: Any = None) -> pd.DataFrame:
+    """The main KPIs (GROUP_COLUMNS) per group of a register column or columns (location, type,
+    stage, provider...; also month, quarter or year of receipt). Blank keys group as
+    "(not recorded)"; groups are sorted by key."""
+    prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
+    facts, keys = _group_keys(prep, by)
+    return _aggregate(facts, keys)
+
+
+def kpis_by_period(register: Register, freq: Freq = "month", *, as_of: Any = None,
+                   targets: Any = None, calendar: WorkCalendar | str | None = None,
+                   period: Any = None) -> pd.DataFrame:
+    """:func:`kpis_by` per month ("2024-05"), financial quarter ("2024-25 Q1") or financial year
+    ("2024-25") of receipt, in time order; records without a usable date received are left out."""
+    if freq not in ("month", "quarter", "year"):
+        raise WorkbenchError(f"unknown period frequency '{freq}' (month, quarter or year)")
+    prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
+    recv = _dates(prep.frame, "date_received")
+    ok = prep.facts["received_ok"].to_numpy()
+    facts = prep.facts.assign(_code=period_codes(recv, freq)).loc[ok]
+    table = _aggregate(facts, ["_code"])
+    if prep.period is not None:
+        lo, hi = period_codes(np.array([prep.period.start, prep.period.end],
+                                       dtype="datetime64[D]"), freq)
+    elif len(table):
+        lo, hi = table.index.min(), table.index.max()
+    else:
+        lo, hi = 0, -1
+    table = table.reindex(range(int(lo), int(hi) + 1))
+    counts = [c for c, kind in GROUP_COLUMNS.items() if kind == "count"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table.index = pd.Index([code_label(c, freq) for c in table.index], name=freq)
+    return table

@@ -1,0 +1,396 @@
+"""The Voilà dashboards: a provider scorecard and the portfolio, built as widgets from results."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+
+from workbench.analysis.charts import enable_offline
+from workbench.core.errors import WorkbenchError
+from workbench.core.paths import DEFAULT_MANIFEST, DEFAULT_RUBRIC, outputs_dir
+
+# The HTML pieces are in fragments.py; every one is importable from here too, as before
+from workbench.dashboards.fragments import (  # noqa: F401
+    ACTION_TEXT_LIMIT,
+    ALL_TYPES,
+    CSS,
+    PORTFOLIO_COLUMNS,
+    SCORECARD_NOTEBOOK,
+    SECTION_RAG,
+    Tile,
+    chart_html,
+    chart_svg,
+    contradictions_html,
+    data_quality,
+    data_quality_html,
+    empty_html,
+    esc,
+    fmt,
+    funnel_chart,
+    header_html,
+    heading_html,
+    headline_html,
+    is_missing,
+    kpi_tiles,
+    message_html,
+    overdue_actions,
+    overdue_html,
+    portfolio_frame,
+    portfolio_heading_html,
+    portfolio_table_html,
+    rag_of,
+    scorecard_link,
+    sections_html,
+    sort_table,
+    table_html,
+    themes_html,
+    tiles_html,
+    total_text,
+)
+from workbench.register.manifest import Manifest, Provider, load_manifest
+from workbench.reports.pack import compute_results
+from workbench.reports.provenance import RESULTS_FILE
+from workbench.reports.results import ProviderResults, apply_assessment, stored_assessment
+from workbench.reports.results import load as load_results
+from workbench.reports.scorecharts import scorecard_charts
+from workbench.rubric.model import load_rubric
+from workbench.scoring.assessment import find_rubric
+from workbench.scoring.store import Store
+
+CHART_MODES = ("svg", "widget")
+MAX_SHOWN_ID = 60
+
+
+# ---------------------------------------------------------------- data
+
+
+def manifest_at(manifest_path: str | Path | None = None) -> Manifest:
+    return load_manifest(manifest_path or DEFAULT_MANIFEST)
+
+
+def results_path(provider: Provider, period: str, root: str | Path | None = None) -> Path:
+    """outputs/<period>/<provider id>/results.json (the id comes from the manifest, never a URL)."""
+    return Path(root or outputs_dir()) / period / provider.id / RESULTS_FILE
+
+
+def _db_value(db: str | Path | None) -> str:
+    value = str(db) if db else os.environ.get("WORKBENCH_DB", "")
+    return value or str(outputs_dir() / "workbench.db")
+
+
+def open_store_readonly(db: str | Path | None = None):
+    """The assessment store when it exists (None for an SQLite file not yet created: the
+    dashboards never create one)."""
+    value = _db_value(db)
+    if "://" not in value and not Path(value).expanduser().is_file():
+        return None
+
+    return Store(value)
+
+
+@functools.lru_cache(maxsize=8)
+def rubric_for(rubric_id: str, version: str | None):
+    """The rubric a result was scored against (the default rubric when it cannot be found)."""
+
+    try:
+        return find_rubric(rubric_id, version)
+    except WorkbenchError:
+        return load_rubric(DEFAULT_RUBRIC)
+
+
+def with_store_scores(results: ProviderResults, store: Any) -> ProviderResults:
+    """A copy of ``results`` whose sections, total, "last updated" and contradictions are read
+    now from the store (read only), so the headline total is always the store's."""
+    rubric = rubric_for(results.rubric_id, results.rubric_version)
+    out = dataclasses.replace(results)
+    apply_assessment(out, rubric, stored_assessment(store, results.provider_id, results.period,
+                                                    rubric))
+    return out
+
+
+class DashboardData:
+    """The manifest's providers and their results: results.json from the batch when present,
+    else computed live (read only); scores always read live from the store."""
+
+    def __init__(self, manifest_path: str | Path | None = None, period: str | None = None,
+                 db: str | Path | None = None, output_root: str | Path | None = None):
+        self.manifest = manifest_at(manifest_path)
+        self.period = period or self.manifest.period
+        self.db = db
+        self.output_root = output_root
+        self._base: dict[str, ProviderResults] = {}
+        self._stamps: dict[str, int | None] = {}
+        self.sources: dict[str, str] = {}
+
+    @property
+    def ids(self) -> list[str]:
+        return self.manifest.ids
+
+    def provider(self, provider_id: str) -> Provider | None:
+        """The manifest's provider with this id; None for an unknown (untrusted) id."""
+        return next((p for p in self.manifest.providers if p.id == provider_id), None)
+
+    def preload(self) -> None:
+        """Read every batch results.json now (a preheated kernel does this before the request;
+        a file rewritten meanwhile is read again when asked for)."""
+        for provider in self.manifest.providers:
+            if results_path(provider, self.period, self.output_root).is_file():
+                results = self.base_results(provider)
+                rubric_for(results.rubric_id, results.rubric_version)
+
+    def base_results(self, provider: Provider) -> ProviderResults:
+        path = results_path(provider, self.period, self.output_root)
+        stamp = path.stat().st_mtime_ns if path.is_file() else None
+        if provider.id not in self._base or self._stamps.get(provider.id) != stamp:
+            self._stamps[provider.id] = stamp
+            if stamp is not None:
+
+                self._base[provider.id] = load_results(path)
+                self.sources[provider.id] = "batch output"
+            else:
+
+                self._base[provider.id] = compute_results(provider, self.manifest,
+                                                          period=self.period)
+                self.sources[provider.id] = "computed live (no batch output yet)"
+        return self._base[provider.id]
+
+    def results(self, provider_id: str) -> ProviderResults:
+        provider = self.provider(provider_id)
+        if provider is None:
+            raise WorkbenchError(unknown_message(provider_id))
+        store = open_store_readonly(self.db)
+        try:
+            return with_store_scores(self.base_results(provider), store)
+        finally:
+            if store is not None:
+                store.close()
+
+    def all_results(self) -> tuple[list[ProviderResults], list[str]]:
+        """Every provider's results, and a note for each that could not be read."""
+        out, problems = [], []
+        store = open_store_readonly(self.db)
+        try:
+            for provider in self.manifest.providers:
+                try:
+                    out.append(with_store_scores(self.base_results(provider), store))
+                except WorkbenchError as exc:
+                    problems.append(f"{provider.name}: {exc}")
+        finally:
+            if store is not None:
+                store.close()
+        return out, problems
+
+
+# ---------------------------------------------------------------- the query string
+
+
+def query_string() -> str:
+    """The page's query string: waits for the request in a preheated Voilà kernel."""
+    try:
+        from voila.utils import get_query_string
+
+        value = get_query_string()
+    except Exception:  # not in Voilà, or no request info
+        value = None
+    return value or os.environ.get("QUERY_STRING", "")
+
+
+def requested_provider(query: str | None) -> str | None:
+    """The ``provider`` value of a query string (untrusted: check it against the manifest)."""
+    values = parse_qs(query or "", keep_blank_values=True).get("provider")
+    return values[0] if values else None
+
+
+def unknown_message(provider_id: str) -> str:
+    shown = provider_id if len(provider_id) <= MAX_SHOWN_ID else provider_id[:MAX_SHOWN_ID] + "…"
+    return f"No provider with id '{shown}' in this portfolio; choose one from the list"
+
+
+# ---------------------------------------------------------------- charts (aggregates only)
+
+
+def chart_view(chart: alt.TopLevelMixin, name: str, mode: str = "svg") -> w.Widget:
+    """A chart as a widget: inline SVG in an HTML widget (default), or an offline JupyterChart."""
+    if mode == "widget":
+
+        enable_offline()
+        view = alt.JupyterChart(chart)
+        view.add_class("wb-chart")
+        view.add_class(f"wb-chart-{name}")
+        return view
+    return w.HTML(chart_html(chart, name))
+
+
+def warm_up(mode: str = "svg") -> None:
+    """Start the chart engine (and import what the pages use) before a request arrives."""
+    if mode == "widget":
+
+        enable_offline()
+    chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+    for name in ("workbench.scoring.contradictions", "workbench.reports.redaction",
+                 "workbench.scoring.store", "workbench.scoring.assessment",
+                 "workbench.reports.portfolio"):
+        importlib.import_module(name)
+
+
+# ---------------------------------------------------------------- scorecard widgets
+
+
+def _section(title: str, *children: w.Widget | str) -> list[w.Widget | str]:
+    return [heading_html(title), *children]
+
+
+def scorecard_body(results: ProviderResults, *, source: str | None = None,
+                   charts: str = "svg") -> w.VBox:
+    """One provider's scorecard as widgets (no code, nothing personal). With SVG charts the
+    whole scorecard is one HTML widget: the page then builds one widget model, not dozens."""
+    figures = scorecard_charts(results)
+
+    def chart(name: str) -> list[w.Widget | str]:
+        if name not in figures:
+            return []
+        return [chart_html(figures[name], name) if charts == "svg"
+                else chart_view(figures[name], name, charts)]
+
+    children: list[w.Widget | str] = [
+        header_html(results, source),
+        *_section("Assessment", headline_html(results) + sections_html(results)),
+        *_section("Key performance indicators", tiles_html(kpi_tiles(results))),
+        *_section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
+        *_section("Root causes", *chart("pareto")),
+        *_section("Themes", themes_html(results), *chart("themes")),
+        *_section("Overdue improvement actions", overdue_html(results)),
+        *_section("Data quality", data_quality_html(results)),
+        *_section("Answers the data contradicts", contradictions_html(results)),
+    ]
+    if all(isinstance(c, str) for c in children):
+        return w.VBox([w.HTML("".join(children))], layout=w.Layout(width="100%"))
+    return w.VBox([w.HTML(c) if isinstance(c, str) else c for c in children],
+                  layout=w.Layout(width="100%"))
+
+
+def provider_options(manifest: Manifest) -> list[tuple[str, str]]:
+    return [(f"{p.name} ({p.id})", p.id) for p in manifest.providers]
+
+
+def scorecard_view(data: DashboardData, requested: str | None, *,
+                   charts: str = "svg") -> w.VBox:
+    """The scorecard page: a provider picker and the chosen provider's scorecard. ``requested``
+    (from ?provider=) is checked against the manifest and never used for anything else."""
+    message = w.HTML()
+    body = w.VBox()
+    picker = w.Dropdown(options=provider_options(data.manifest), value=None,
+                        description="Provider", layout=w.Layout(width="32em"))
+
+    def show(provider_id: str | None) -> None:
+        if provider_id is None:
+            body.children = []
+            return
+        try:
+            results = data.results(provider_id)
+        except WorkbenchError as exc:
+            message.value = message_html(str(exc))
+            body.children = []
+            return
+        message.value = ""
+        body.children = [scorecard_body(results, source=data.sources.get(provider_id),
+                                        charts=charts)]
+
+    def on_pick(change: dict) -> None:
+        show(change["new"])
+
+    if requested is not None and data.provider(requested) is None:
+        message.value = message_html(unknown_message(requested))
+    else:
+        picker.value = requested if requested is not None else data.ids[0]
+        show(picker.value)
+    picker.observe(on_pick, "value")
+    return w.VBox([w.HTML(CSS), picker, message, body], layout=w.Layout(width="100%")
+                  ).add_class("wb-dash")
+
+
+def scorecard_app(manifest_path: str | Path | None = None, period: str | None = None,
+                  db: str | Path | None = None, *, charts: str = "svg",
+                  query: str | None = None) -> w.Widget:
+    """The scorecard dashboard: ``?provider=ID`` or the picker chooses the provider."""
+    warm_up(charts)
+    try:
+        data = DashboardData(manifest_path, period, db)
+        data.preload()
+    except WorkbenchError as exc:
+        return w.HTML(CSS + message_html(f"The provider list cannot be read: {exc}"))
+    requested = requested_provider(query_string() if query is None else query)
+    return scorecard_view(data, requested, charts=charts)
+
+
+# ---------------------------------------------------------------- portfolio widgets
+
+
+def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
+    """The portfolio page: sortable, filterable table, funnel plot, drill-down."""
+    results, problems = data.all_results()
+    table = portfolio_frame(results)
+    by_id = {r.provider_id: r for r in results}
+    types = sorted({str(t) for t in table["service_type"]}) if len(table) else []
+    type_pick = w.Dropdown(options=[ALL_TYPES, *types], value=ALL_TYPES, description="Service")
+    sort_pick = w.Dropdown(options=[(v, k) for k, v in PORTFOLIO_COLUMNS.items()],
+                           value="total_pct", description="Sort by")
+    ascending = w.ToggleButton(value=False, description="Descending", icon="sort-amount-desc")
+    measure = w.Dropdown(options=[("Upheld rate", "upheld"), ("Escalation rate", "escalated")],
+                         value="upheld", description="Funnel")
+    table_box, funnel_box = w.HTML(), w.VBox()
+    drill = w.Dropdown(options=[("Choose a provider", None),
+                                *((r.provider_name, r.provider_id) for r in results)],
+                       value=None, description="Scorecard", layout=w.Layout(width="32em"))
+    drill_box = w.VBox()
+
+    def refresh(_change: Any = None) -> None:
+        ascending.description = "Ascending" if ascending.value else "Descending"
+        ascending.icon = "sort-amount-asc" if ascending.value else "sort-amount-desc"
+        shown = sort_table(table, sort_pick.value, ascending.value, type_pick.value)
+        table_box.value = portfolio_table_html(shown)
+        chart = funnel_chart(results, shown, measure.value)
+        funnel_box.children = ([chart_view(chart, "funnel", charts)] if chart is not None else
+                               [w.HTML(empty_html("No funnel plot: no provider has enough "
+                                                  "decided complaints."))])
+
+    def on_drill(change: dict) -> None:
+        pid = change["new"]
+        drill_box.children = ([] if pid is None or pid not in by_id else
+                              [scorecard_body(by_id[pid], source=data.sources.get(pid),
+                                              charts=charts)])
+
+    for control in (type_pick, sort_pick, ascending, measure):
+        control.observe(refresh, "value")
+    drill.observe(on_drill, "value")
+    refresh()
+    notes = "".join(message_html(p) for p in problems)
+    heading = portfolio_heading_html(data.manifest.commissioner, data.period, len(results))
+    return w.VBox([
+        w.HTML(CSS + heading + notes),
+        w.HBox([type_pick, sort_pick, ascending]), table_box,
+        w.HTML(heading_html("Funnel plot")), measure, funnel_box,
+        w.HTML(heading_html("Provider scorecard")), drill, drill_box,
+    ], layout=w.Layout(width="100%")).add_class("wb-dash")
+
+
+def portfolio_app(manifest_path: str | Path | None = None, period: str | None = None,
+                  db: str | Path | None = None, *, charts: str = "svg") -> w.Widget:
+    """The portfolio dashboard (figures and scores read when the page is requested)."""
+    warm_up(charts)
+    try:
+        data = DashboardData(manifest_path, period, db)
+        data.preload()
+    except WorkbenchError as exc:
+        return w.HTML(CSS + message_html(f"The provider list cannot be read: {exc}"))
+    query_string()  # in a preheated kernel: wait for the request, so scores are current
+    return portfolio_view(data, charts=charts)

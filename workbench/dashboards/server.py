@@ -1,0 +1,146 @@
+"""The dashboard server: Voilà serving only the dashboard notebooks, read-only, locked down."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from jupyter_server.services.contents.largefilemanager import LargeFileManager
+from tornado import web
+from traitlets import List, Unicode
+from voila.app import Voila
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.paths import NOTEBOOKS_DIR
+
+DASHBOARDS = ("scorecard_dashboard.ipynb", "portfolio_dashboard.ipynb")
+# Front-end extensions installed for JupyterLab (Altair's JupyterChart, code highlighting) that
+# the dashboard pages do not use
+UNUSED_EXTENSIONS = ("anywidget", "jupyterlab_pygments")
+
+# Voilà's page and the widget manager use inline scripts and eval; everything else is same-origin
+# only (no CDN: charts render from bundled code), and no other site may frame the dashboards.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+class DashboardContentsManager(LargeFileManager):
+    """A contents manager that shows only the dashboards and refuses every write."""
+
+    dashboards = List(Unicode(), default_value=list(DASHBOARDS)).tag(config=True)
+
+    def _is_dashboard(self, path: str) -> bool:
+        return path.strip("/") in self.dashboards
+
+    def get(self, path, content=True, type=None, format=None, **kwargs):
+        if path.strip("/") == "":
+            # List the dashboards only (the base listing would get() every file in the folder).
+            base = super()
+            model = base.get("", content=False, type="directory")
+            if content:
+                model["content"] = [base.get(d, content=False) for d in self.dashboards
+                                    if base.file_exists(d)]
+                model["format"] = "json"
+            return model
+        if not self._is_dashboard(path):
+            raise web.HTTPError(404, "No such dashboard")
+        return super().get(path, content=content, type=type, format=format, **kwargs)
+
+    def file_exists(self, path=""):
+        return self._is_dashboard(path) and super().file_exists(path)
+
+    def dir_exists(self, path):
+        return path.strip("/") == "" and super().dir_exists(path)
+
+    def exists(self, path):
+        return self.dir_exists(path) or self.file_exists(path)
+
+    def save(self, model, path=""):
+        raise web.HTTPError(403, "The dashboard server is read-only")
+
+    def delete_file(self, path):
+        raise web.HTTPError(403, "The dashboard server is read-only")
+
+    def rename_file(self, old_path, new_path):
+        raise web.HTTPError(403, "The dashboard server is read-only")
+
+
+class DashboardServer(Voila):
+    """Voilà with the dashboards-only contents manager."""
+
+    def init_settings(self):
+        settings = super().init_settings()
+        self.contents_manager = DashboardContentsManager(parent=self, root_dir=self.root_dir)
+        settings["contents_manager"] = self.contents_manager
+        return settings
+
+
+def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = None,
+                preheat: bool = False, pool_size: int = 1, cull_idle_seconds: int = 600,
+                root: Path = NOTEBOOKS_DIR, open_browser: bool = False) -> list[str]:
+    """The Voilà command-line arguments for the dashboard server (tested; launch uses them)."""
+    missing = [d for d in DASHBOARDS if not (root / d).exists()]
+    if missing:
+        raise WorkbenchError(f"dashboard notebook(s) missing: {', '.join(missing)}", path=root)
+    header_cfg = "{" + ", ".join(f'"{k}": "{v}"' for k, v in SECURITY_HEADERS.items()) + "}"
+    # Voilà matches the deny patterns against each notebook's absolute path: every notebook but
+    # the two dashboards at the root is kept out of the preheated pool (never run in advance).
+    not_dashboards = (f"^(?!{re.escape(str(root.resolve()))}/("
+                      + "|".join(re.escape(d) for d in DASHBOARDS) + ")$).*")
+    argv = [
+        str(root),
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--no-browser" if not open_browser else "",
+        f"--Voila.tornado_settings={{'headers': {header_cfg}}}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.file_allowlist=[]",
+        # the dashboards draw charts as inline SVG: no page needs these front-end extensions,
+        # and not loading them shortens every page load
+        f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
+        "--MappingKernelManager.cull_interval=60",
+        f"--Voila.token={token or ''}",
+    ]
+    if preheat:
+        # Refill the pool a little after a page is served, not while it is being drawn.
+        argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
+                 "--VoilaKernelManager.fill_delay=8",
+                 f"--VoilaKernelManager.preheat_denylist=['{not_dashboards}']"]
+    return [a for a in argv if a]
+
+
+def check_ip(ip: str) -> None:
+    """Refuse a malformed address; binding beyond loopback needs a token (checked by the caller)."""
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise WorkbenchError(f"not an IP address: {ip!r}") from None
+
+
+def is_loopback(ip: str) -> bool:
+    return ipaddress.ip_address(ip).is_loopback
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def serve(argv: Sequence[str]) -> None:
+    """Run the dashboard server until interrupted."""
+    DashboardServer.launch_instance(argv=list(argv))

@@ -1,0 +1,178 @@
+"""The loaded complaints register: canonical frame, validation issues, and the loader API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.arrays import StringArray
+
+from workbench.register.dates import parse_dates
+from workbench.register.mapping import Mapping, header_hints, load_mapping, recognise, resolve
+from workbench.register.pseudonym import pseudonym_key, pseudonymise
+from workbench.register.reader import read_table
+from workbench.register.schema import load_schema
+from workbench.register.validation import Context, validate
+
+
+@dataclass
+class Register:
+    """One provider's register in canonical form (see docs/architecture.md for the contract)."""
+
+    frame: pd.DataFrame
+    issues: list[Any] = field(default_factory=list)  # list[workbench.register.validation.Issue]
+    source: Path | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    mapping: Any = None  # the effective workbench.register.mapping.Mapping
+    warnings: list[str] = field(default_factory=list)  # file-level notes (e.g. no data rows)
+
+    @property
+    def rows(self) -> int:
+        """Number of records (data rows) in the register."""
+        return len(self.frame)
+
+    def error_rows(self, *fields: str) -> set[int]:
+        """Spreadsheet rows with an error on any of ``fields`` (on any field when none given)."""
+        return {
+            i.row for i in self.issues
+            if i.severity == "error" and i.row is not None and (not fields or i.field in fields)
+        }
+
+    def issues_frame(self) -> pd.DataFrame:
+        """The issues as a table: row, column, field, check, value, message, severity."""
+        cols = ["row", "column", "field", "check", "value", "message", "severity"]
+        return pd.DataFrame([{c: getattr(i, c) for c in cols} for i in self.issues], columns=cols)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Source cells as trimmed text (numbers without a spurious .0, dates as ISO); blank -> NA.
+
+    One pass over the cells: with 100,000 fresh string objects, each extra pass (type inference,
+    hashing) costs more in memory traffic than the trimming itself.
+    """
+    out = [c.strip() or pd.NA if type(c) is str else _other_text(c)
+           for c in values.to_numpy(dtype=object)]
+    return pd.Series(StringArray(np.array(out, dtype=object)), index=values.index)
+
+
+def _other_text(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return pd.NA
+    return _cell_text(value).strip() or pd.NA
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers as Int64 and a mask of cells that are not whole numbers."""
+    text = _as_text(values)
+    numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    whole = numbers.notna() & (numbers % 1 == 0)
+    bad = text.notna() & ~whole
+    return numbers.where(whole).astype("Int64"), bad
+
+
+def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | None = None,
+                  identities: bool = False, schema: Any = None) -> Register:
+    """Read, map, convert and validate a provider's register (docs/architecture.md, "Register").
+
+    ``mapping`` is a mapping YAML path, a ``Mapping`` or None (headers recognised by synonyms).
+    Raises InputFileError (exit 2) when the file cannot be read at all and ValidationFailed
+    (exit 2) when the mapping is invalid or names a column the file lacks; every problem in the
+    data itself is an Issue in ``Register.issues``.
+    """
+    schema = schema or load_schema()
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping, schema)
+    raw = read_table(path, sheet=mapping.sheet if mapping else None,
+                     header_row=mapping.header_row if mapping else None,
+                     hints=header_hints(mapping, schema))
+    effective = resolve(raw, mapping, schema)
+    n = len(raw.rows)
+    index = pd.RangeIndex(n)
+    cols: dict[str, pd.Series] = {}
+    key: bytes | None = None
+    ctx = Context(frame=pd.DataFrame(), source={}, columns=dict(effective.columns), schema=schema,
+                  as_of=as_of or dt.date.today(), warn_ambiguous=not effective.dates_explicit)
+    for f in schema.fields.values():
+        header = effective.columns.get(f.name)
+        if header is None:
+            dtype = {"date": "datetime64[ns]", "bool": "boolean", "int": "Int64"}.get(f.type,
+                                                                                     "string")
+            cols[f.name] = pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT,
+                                     index=index, dtype=dtype)
+            continue
+        src = raw.column(header).set_axis(index)
+        if f.type == "date":
+            parsed = parse_dates(src, effective.dates, date1904=raw.date1904)
+            ctx.dates[f.name] = parsed
+            cols[f.name] = parsed.values
+            ctx.source[f.name] = src
+            ctx.blank[f.name] = parsed.values.isna() & parsed.reasons.isna()
+        elif f.type in ("category", "bool"):
+            cols[f.name], unknown = recognise(src, f.name, effective, schema)
+            if unknown.any():
+                ctx.unknown[f.name] = unknown
+            ctx.source[f.name] = src
+        elif f.type == "int":
+            cols[f.name], bad = _as_int(src)
+            if bad.any():
+                ctx.bad_number[f.name] = bad
+            ctx.source[f.name] = src
+        elif f.personal and not identities:
+            # tokens straight from the cells (hashing trims and folds case itself)
+            key = key or pseudonym_key()
+            cols[f.name] = pseudonymise(src, key)
+            ctx.source[f.name] = cols[f.name]
+        else:
+            cols[f.name] = _as_text(src)
+            ctx.source[f.name] = cols[f.name]
+    frame = pd.DataFrame(cols, index=index)
+    if schema.fields.get("record_kind") and schema.fields["record_kind"].default:
+        frame["record_kind"] = frame["record_kind"].fillna(schema.fields["record_kind"].default)
+    _derive_escalated(frame, effective.columns)
+    frame["_row"] = pd.Series(raw.rows, index=index, dtype="int64")
+    ctx.frame = frame
+    issues = validate(ctx)
+    return Register(frame=frame, issues=issues, source=Path(path), sheet=raw.sheet,
+                    header_row=raw.header_row, mapping=effective, warnings=list(raw.warnings))
+
+
+ESCALATION_DATES = ("date_stage2", "date_commissioner", "date_ombudsman")
+ESCALATED_STAGES = ("2", "commissioner", "ombudsman")
+
+
+def _derive_escalated(frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """escalated = the source says so OR a later-stage date or stage is recorded.
+
+    Where the register has no escalated column but does record stage or escalation dates, a row
+    with none of them is not escalated (False); where it has the column, a blank stays unknown.
+    """
+    evidence = np.zeros(len(frame), dtype=bool)
+    if "stage" in columns:  # (== rather than isin: isin is very slow on all-NA strings)
+        for stage in ESCALATED_STAGES:
+            evidence |= frame["stage"].eq(stage).to_numpy(dtype=bool, na_value=False)
+    for name in ESCALATION_DATES:
+        if name in columns:
+            evidence |= frame[name].notna().to_numpy()
+    escalated = frame["escalated"].mask(evidence, True)
+    if "escalated" not in columns and any(c in columns for c in ("stage", *ESCALATION_DATES)):
+        escalated = escalated.fillna(False)
+    frame["escalated"] = escalated.astype("boolean")

@@ -1,0 +1,491 @@
+"""Reading a raw register table from a workbook or CSV: sheet, header row, spreadsheet rows."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.core.errors import InputFileError
+from workbench.register.schema import load_schema, normalise
+
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz", ".tsv.gz")
+HEADER_SEARCH_ROWS = 30
+DELIMITERS = (",", ";", "\t", "|")
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_GZIP = b"\x1f\x8b"
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+
+
+@dataclass
+class RawTable:
+    """A register as found in the file: source headers, cell values and spreadsheet row numbers.
+
+    ``data`` has one positional column (0..n-1) per entry of ``headers``; blank cells are None/NA.
+    ``rows[i]`` is the row number Excel shows for data row i (1-based).
+    """
+
+    path: Path
+    headers: list[str]
+    data: pd.DataFrame
+    rows: np.ndarray
+    header_row: int
+    sheet: str | None = None
+    date1904: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def column(self, header: str) -> pd.Series:
+        return self.data[self.headers.index(header)]
+
+
+def _fail(path: Path, reason: str) -> InputFileError:
+    return InputFileError(reason, path=path)
+
+
+def _column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for ext in (*TEXT_EXTENSIONS, *WORKBOOK_EXTENSIONS):
+        if name.endswith(ext):
+            return ext
+    return path.suffix.lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# header detection
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and not _NUMBER.match(value.strip())
+
+
+_NUMBER = re.compile(r"^[-+£$€]?\d[\d,]*(\.\d+)?%?$")
+
+
+def _score(cells: list[str], hints: MappingABC[str, str]) -> int:
+    """How many distinct canonical fields a row of header cells names."""
+    return len({hints[n] for n in map(normalise, cells) if n in hints})
+
+
+def _joined(upper: list[str], lower: list[str], hints: MappingABC[str, str]) -> list[str]:
+    """Two header rows as one: "Dates" over "Received" is "Dates Received", unless a part alone is
+    the recognised name (then that part is kept)."""
+    out = []
+    for top, bottom in zip(upper, lower, strict=True):
+        if not bottom or bottom == top:
+            out.append(top)
+        elif not top:
+            out.append(bottom)
+        else:
+            both = f"{top} {bottom}"
+            if normalise(both) in hints or normalise(bottom) not in hints:
+                out.append(both)
+            else:
+                out.append(bottom)
+    return out
+
+
+def find_header(grid: list[list[Any]], hints: MappingABC[str, str],
+                merged: list[tuple[tuple[int, int], tuple[int, int]]] | None = None,
+                header_row: int | None = None) -> tuple[int, int, list[str]]:
+    """(0-based header row, number of header rows (1 or 2), header names) in the top rows.
+
+    Rows are scored by how many fields their cells name (schema synonyms or mapping headers); a
+    header cell blanked by a merge takes the merged value; a two-row header is joined when that
+    names more fields than either row alone. With no row naming any field, the first row that is
+    mostly text is taken. Returns (-1, 0, []) when nothing looks like a header.
+    """
+    top = [[_cell_text(v) for v in row] for row in grid[:HEADER_SEARCH_ROWS]]
+    width = max((len(r) for r in top), default=0)
+    top = [r + [""] * (width - len(r)) for r in top]
+    for (r0, c0), (r1, c1) in merged or ():
+        if r0 >= len(top):
+            continue
+        value = top[r0][c0]
+        for r in range(r0, min(r1, len(top) - 1) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                if not top[r][c]:
+                    top[r][c] = value
+    if header_row is not None:
+        h = header_row - 1
+        if h >= len(grid):
+            return -1, 0, []
+        return h, 1, [_cell_text(v) for v in grid[h]] if h >= len(top) else top[h]
+
+    best = (0, -1, 0, [])  # score, row, n rows, headers
+    for r, cells in enumerate(top):
+        score = _score(cells, hints)
+        if score > best[0]:
+            best = (score, r, 1, cells)
+        if r + 1 < len(top) and any(top[r + 1]):
+            pair = _joined(cells, top[r + 1], hints)
+            pair_score = _score(pair, hints)
+            if pair_score > max(score, _score(top[r + 1], hints), best[0]):
+                best = (pair_score, r, 2, pair)
+    if best[1] >= 0:
+        return best[1], best[2], best[3]
+    for r, raw in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        filled = [v for v in raw if _cell_text(v)]
+        if len(filled) >= 2 and sum(map(_is_text, filled)) >= 0.8 * len(filled):
+            return r, 1, top[r]
+    return -1, 0, []
+
+
+def default_hints() -> dict[str, str]:
+    return load_schema().synonym_index
+
+
+# ---------------------------------------------------------------------------------------------
+# workbooks
+
+
+def _date1904(path: Path) -> bool:
+    """Whether an xlsx/xlsm uses the 1904 date system (workbookPr date1904 in xl/workbook.xml)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return bool(_DATE1904.search(zf.read("xl/workbook.xml")))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return False
+
+
+def _sniff_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+    except zipfile.BadZipFile:
+        raise _fail(path, "is a damaged or incomplete zip file, not a readable spreadsheet"
+                    ) from None
+    if "xl/workbook.xml" in names or b"spreadsheet" in mimetype:
+        return
+    if "word/document.xml" in names or b"opendocument.text" in mimetype:
+        raise _fail(path, "is a word-processor document, not a spreadsheet: save the register as "
+                          ".xlsx or .csv")
+    if "ppt/presentation.xml" in names:
+        raise _fail(path, "is a PowerPoint presentation, not a spreadsheet")
+    raise _fail(path, "is a zip archive, not a spreadsheet")
+
+
+def _sniff_ole2(path: Path, head: bytes) -> None:
+    if any(name.encode("utf-16-le") in head for name in ("EncryptionInfo", "EncryptedPackage")):
+        raise _fail(path, "is password-protected: open it in Excel, remove the password "
+                          "(File > Info > Protect Workbook > Encrypt with Password) and save again")
+    if "WordDocument".encode("utf-16-le") in head:
+        raise _fail(path, "is a Word document, not a spreadsheet")
+
+
+def _read_workbook(path: Path, sheet: str | None, header_row: int | None,
+                   hints: MappingABC[str, str]) -> RawTable:
+    import python_calamine as pc
+
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise _fail(path, "is password-protected: remove the password and save again") from None
+    except Exception as exc:  # calamine raises several types for a file it cannot parse
+        if _suffix(path) in (".xlsx", ".xlsm"):
+            return _read_openpyxl(path, sheet, header_row, hints, exc)
+        raise _fail(path, f"could not be read as a spreadsheet ({exc})") from None
+    with wb:
+        names = [m.name for m in wb.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        if sheet is not None:
+            if sheet not in wb.sheet_names:
+                raise _fail(path, f"has no sheet named {sheet!r} "
+                                  f"(sheets: {', '.join(wb.sheet_names)})")
+            candidates = [sheet]
+        else:
+            candidates = names or list(wb.sheet_names)
+        if not candidates:
+            raise _fail(path, "has no worksheets")
+
+        chosen, best = candidates[0], None
+        if len(candidates) > 1:
+            for name in candidates:
+                try:
+                    top = wb.get_sheet_by_name(name).to_python(skip_empty_area=False,
+                                                               nrows=HEADER_SEARCH_ROWS)
+                except Exception:  # an odd sheet (chart, macro) is simply not a candidate
+                    continue
+                h, _, headers = find_header(top, hints, header_row=header_row)
+                score = _score(headers, hints) if h >= 0 else -1
+                if best is None or score > best:
+                    chosen, best = name, score
+        try:
+            ws = wb.get_sheet_by_name(chosen)
+            grid = ws.to_python(skip_empty_area=False)
+            merged = list(getattr(ws, "merged_cell_ranges", None) or [])
+        except Exception as exc:
+            raise _fail(path, f"sheet {chosen!r} could not be read ({exc})") from None
+    date1904 = _suffix(path) in (".xlsx", ".xlsm") and _date1904(path)
+    table = _table_from_grid(path, grid, hints, merged, header_row)
+    table.sheet, table.date1904 = chosen, date1904
+    return table
+
+
+def _read_openpyxl(path: Path, sheet: str | None, header_row: int | None,
+                   hints: MappingABC[str, str], why: Exception) -> RawTable:
+    """The fallback for an xlsx calamine rejects (slower; merged cells are not seen)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise _fail(path, f"could not be read as a spreadsheet ({why})") from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise _fail(path, f"has no sheet named {sheet!r} "
+                              f"(sheets: {', '.join(wb.sheetnames)})")
+        grids = {}
+        for name in [sheet] if sheet is not None else wb.sheetnames:
+            ws = wb[name]
+            grids[name] = [["" if v is None else v for v in row]
+                           for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+    finally:
+        wb.close()
+    chosen = max(grids, key=lambda n: _score(find_header(grids[n], hints,
+                                                         header_row=header_row)[2], hints))
+    grid = grids[chosen]
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    table = _table_from_grid(path, grid, hints, [], header_row)
+    table.sheet, table.date1904 = chosen, _date1904(path)
+    return table
+
+
+def _object_array(rows: list[list[Any]]) -> np.ndarray:
+    """A 2-D object array from equal-length rows (pandas' C helper copies pointers only, four
+    times faster than numpy, which inspects every cell)."""
+    try:
+        from pandas._libs.lib import to_object_array
+    except ImportError:  # pragma: no cover - a future pandas without the helper
+        return np.array(rows, dtype=object)
+    return to_object_array(rows)
+
+
+def _table_from_grid(path: Path, grid: list[list[Any]], hints: MappingABC[str, str],
+                     merged: list, header_row: int | None) -> RawTable:
+    if not grid or not any(v != "" for row in grid for v in row):
+        raise _fail(path, "is empty: no cells with values")
+    h, n, headers = find_header(grid, hints, merged, header_row)
+    if h < 0:
+        where = f"row {header_row}" if header_row else f"the first {HEADER_SEARCH_ROWS} rows"
+        raise _fail(path, f"no recognisable header in {where}: no row names the register's "
+                          "columns (write a mapping file, see `workbench register map`)")
+    body = grid[h + n:]
+    width = max(len(headers), len(body[0]) if body else 0)  # calamine rows are rectangular
+    arr = _object_array(body) if body else np.empty((0, width), dtype=object)
+    if arr.shape[1] < width:  # only the header may be wider
+        arr = np.hstack([arr, np.full((len(body), width - arr.shape[1]), None, dtype=object)])
+    empty = arr == ""  # calamine gives "" for an empty cell
+    arr[empty] = None
+    rows = np.arange(h + n + 1, h + n + 1 + len(body), dtype="int64")
+    data = pd.DataFrame(arr, dtype=object, copy=False)
+    return _finish(path, headers, data, rows, h + 1, present=~empty)
+
+
+def _finish(path: Path, headers: list[str], data: pd.DataFrame, rows: np.ndarray,
+            header_row: int, present: np.ndarray | None = None) -> RawTable:
+    """Drop empty rows and unnamed empty columns; name unnamed columns by their letter."""
+    width = data.shape[1]
+    headers = list(headers) + [""] * (width - len(headers))
+    if present is None:
+        present = ~pd.isna(data.to_numpy(dtype=object))
+    keep_rows = present.any(axis=1)
+    keep_cols = [i for i in range(width) if headers[i] or present[:, i].any()]
+    if not keep_rows.all() or len(keep_cols) < width:
+        data = data.iloc[keep_rows, keep_cols]
+    data = data.set_axis(range(len(keep_cols)), axis=1).reset_index(drop=True)
+    rows = rows[keep_rows]
+    names, seen = [], set()
+    for i in keep_cols:
+        name = headers[i] or f"(column {_column_letter(i)})"
+        while name in seen:  # a repeated header keeps its place but not its spelling
+            name = f"{name} ({_column_letter(i)})"
+        seen.add(name)
+        names.append(name)
+    table = RawTable(path=path, headers=names, data=data, rows=rows, header_row=header_row)
+    if not len(rows):
+        table.warnings.append("the register has a header but no data rows")
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV and text
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Text and encoding: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 as Excel
+    writes it, else whatever charset-normalizer finds best."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        match = from_bytes(raw[:200_000]).best()
+        encoding = match.encoding if match else "latin-1"
+        return raw.decode(encoding, errors="replace"), encoding
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter giving the most columns consistently over the first lines (quotes kept)."""
+    lines = sample.splitlines()[:60]
+    best, best_key = ",", (0, 0)
+    for delim in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        if not counts:
+            continue
+        width = max(set(counts), key=counts.count) if len(counts) > 1 else counts[0]
+        key = (counts.count(width) if width > 1 else 0, width)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+def _read_text(path: Path, raw: bytes, header_row: int | None,
+               hints: MappingABC[str, str]) -> RawTable:
+    text, encoding = decode(raw)
+    if "\x00" in text[:4096]:
+        raise _fail(path, "is not a spreadsheet or CSV file (binary content)")
+    if not text.strip():
+        raise _fail(path, "is empty: no text in the file")
+    # the header search never needs more (unless a mapping puts the header far down)
+    head = text[: 2_000_000 * (1 + (header_row or 0) // HEADER_SEARCH_ROWS)]
+    del text
+    delimiter = "\t" if _suffix(path).startswith(".tsv") else sniff_delimiter(head[:100_000])
+
+    # The header search reads the first records with the csv module; pandas reads the rest in C.
+    lines: list[str] = []
+    source = io.StringIO(head, newline="")
+    reader = csv.reader(iter(lambda: lines.append(source.readline()) or lines[-1], ""),
+                        delimiter=delimiter)
+    top, consumed = [], [0]
+    for record in reader:
+        top.append(record)
+        consumed.append(len(lines))
+        if len(top) >= max(HEADER_SEARCH_ROWS, (header_row or 0) + 1):
+            break
+    h, n, headers = find_header(top, hints, None, header_row)
+    if h < 0:
+        where = f"row {header_row}" if header_row else f"the first {HEADER_SEARCH_ROWS} rows"
+        raise _fail(path, f"no recognisable header in {where}: no row names the register's "
+                          "columns (write a mapping file, see `workbench register map`)")
+    before = "".join(lines[: consumed[h + n]])
+    width = len(headers)
+    # pandas parses the bytes after the header itself (no 4-bytes-a-character copy of the text)
+    if encoding in ("utf-8", "utf-8-sig", "cp1252"):
+        bom = 3 if encoding == "utf-8-sig" else 0
+        body: io.IOBase = io.BytesIO(raw[bom + len(before.encode(encoding)):])
+        read_encoding = "utf-8" if bom else encoding
+    else:
+        body, read_encoding = io.StringIO(decode(raw)[0][len(before):]), None
+    try:
+        frame = pd.read_csv(
+            body, sep=delimiter, header=None, dtype=object, names=range(width),
+            encoding=read_encoding, keep_default_na=False, na_values=[""],
+            skip_blank_lines=False, engine="c", index_col=False,
+        )
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+), saw (\d+)", str(exc))
+        detail = (f"row {int(match.group(1)) + h + n} has {match.group(2)} cells but the header "
+                  f"has {width}") if match else str(exc)
+        raise _fail(path, f"could not be read as {_DELIM_NAMES[delimiter]}-separated text: "
+                          f"{detail}") from None
+    # Excel shows one row per record (a quoted newline stays inside its cell)
+    rows = np.arange(h + n + 1, h + n + 1 + len(frame), dtype="int64")
+    present = np.column_stack([frame[c].notna().to_numpy() for c in frame.columns]) \
+        if width else np.zeros((len(frame), 0), dtype=bool)
+    table = _finish(path, headers, frame, rows, h + 1, present=present)
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None,
+               hints: MappingABC[str, str] | None = None) -> RawTable:
+    """Read the register table from ``path``; InputFileError (exit 2) says why it cannot be read.
+
+    ``hints`` maps normalised header spellings to canonical fields for the header search (default:
+    the schema's synonyms; a mapping adds its own source headers).
+    """
+    path = Path(path)
+    hints = default_hints() if hints is None else hints
+    if not path.exists():
+        raise _fail(path, "file not found")
+    if path.is_dir():
+        raise _fail(path, "is a folder, not a register file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError as exc:
+        raise _fail(path, f"cannot be opened ({exc.strerror})") from None
+    if not head:
+        raise _fail(path, "is empty (0 bytes)")
+    ext = _suffix(path)
+    if head.startswith(b"%PDF"):
+        raise _fail(path, "is a PDF, not a spreadsheet: export the register from Excel as .xlsx "
+                          "or .csv")
+    if head.startswith(_ZIP):
+        _sniff_zip(path)
+        return _read_workbook(path, sheet, header_row, hints)
+    if head.startswith(_OLE2):
+        _sniff_ole2(path, head)
+        return _read_workbook(path, sheet, header_row, hints)
+    if head.startswith(_GZIP):
+        try:
+            raw = gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise _fail(path, f"is a damaged gzip file ({exc})") from None
+        if not raw:
+            raise _fail(path, "is empty (no data inside the gzip file)")
+        return _read_text(path, raw, header_row, hints)
+    if ext in WORKBOOK_EXTENSIONS:
+        raise _fail(path, f"is not a valid {ext} workbook (the content is not a spreadsheet)")
+    if ext not in TEXT_EXTENSIONS:
+        raise _fail(path, f"unsupported file type {ext or '(no extension)'!r}: save the register "
+                          "as .xlsx, .xls, .ods or .csv")
+    return _read_text(path, path.read_bytes(), header_row, hints)

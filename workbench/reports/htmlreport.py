@@ -1,0 +1,217 @@
+"""Self-contained HTML reports: the jinja2 environment, value formatting and inline SVG charts."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import numbers
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from workbench import __version__
+from workbench.core.atomic import write_text
+from workbench.core.memo import pure_cache
+from workbench.core.paths import CHART_CACHE_ENV
+
+SUPPRESSED = "<5"
+
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*["']?"""
+    r"""\s*(?:https?:)?//|@import|url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NA, NaN and NaT."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    """A value for a report cell: "–" when missing, integers without decimals, floats rounded
+    to ``digits``, "<5" and other text as is."""
+    if is_missing(value):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return f"{v:,.0f}" if v.is_integer() and digits == 0 else f"{v:,.{digits}f}"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A percentage: "63.2 %", "–" when missing, "<5"-style text as is."""
+    if is_missing(value) or isinstance(value, str):
+        return fmt(value)
+    return f"{float(value):.{digits}f} %"
+
+
+def table_cell(value: Any, kind: str) -> Markup:
+    """One ``<td>`` of a report table (a filter, not a macro: portfolio reports have tens of
+    thousands of cells and a Jinja macro call costs ten times as much); kind is "num", "pct",
+    "status" or "text"."""
+    if kind == "pct":
+        return Markup('<td class="num">%s</td>') % fmt_pct(value)
+    if kind == "num":
+        return Markup('<td class="num">%s</td>') % fmt(value)
+    if kind == "status":
+        status = "" if is_missing(value) else str(value or "")
+        return Markup('<td class="status-%s rag-%s">%s</td>') % (
+            status.replace(" ", "-"), status, fmt(value))
+    return Markup("<td>%s</td>") % fmt(value)
+
+
+def environment(finalize: Callable[[Any], Any] | None = None) -> Environment:
+    """The jinja2 environment of templates/ (autoescaped, strict, with the report filters);
+    ``finalize``, when given, is applied to every ``{{ value }}`` before it is escaped."""
+    env = Environment(loader=PackageLoader("workbench", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, finalize=finalize)
+    env.filters["fmt"] = fmt
+    env.filters["pct"] = fmt_pct
+    env.filters["td"] = table_cell
+    return env
+
+
+ENV = environment()
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``templates/<template>`` with ``context``."""
+    return ENV.get_template(template).render(**context)
+
+
+def write_html(path: str | Path, template: str, **context: Any) -> Path:
+    """Render ``template`` and write it atomically to ``path``; refuses a page that would
+    load anything from the network (the reports must work offline and leak nothing)."""
+    html = render(template, **context)
+    if has_external_references(html):
+        raise ValueError(f"{template}: rendered page references an external resource")
+    return write_text(path, html)
+
+
+def has_external_references(html: str) -> bool:
+    """True when ``html`` loads a script, stylesheet, image or frame from another host."""
+    return bool(_EXTERNAL.search(html))
+
+
+def chart_svg(chart: Any, *, store: bool = True) -> str:
+    """An Altair chart (or Vega-Lite dict) rendered to an inline SVG string, offline (by
+    vl-convert; the same spec is rendered once per process, and read from the shared chart
+    cache when there is one). ``store=False``: read the cache but never write to it."""
+    # validate=False: the charts are the workbench's own (tests validate them), and Altair's
+    # schema check costs more than the rendering
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    return _svg_of(json.dumps(spec, sort_keys=True, default=str), store)
+
+
+@pure_cache(maxsize=512)
+def _svg_of(spec_json: str, store: bool = True) -> str:
+    import vl_convert as vlc
+
+    def render() -> str:
+        svg = vlc.vegalite_to_svg(json.loads(spec_json))
+        return svg[svg.find("<svg"):] if "<svg" in svg else svg
+
+    return _kept(_chart_cache_file(spec_json, vlc.__version__), render, store=store)
+
+
+def _kept(cached: Path | None, draw: Callable[[], str], *, store: bool = True) -> str:
+    """The SVG kept at ``cached`` in the shared chart cache, else ``draw()`` (kept there when
+    ``store``); a cache that cannot be read or written is only a slower run."""
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            return cached.read_text(encoding="utf-8")
+    svg = draw()
+    if cached is not None and store:
+        with contextlib.suppress(OSError):
+            write_text(cached, svg)
+    return svg
+
+
+def chart_cache_folder() -> Path | None:
+    """The shared chart cache when WORKBENCH_CHART_CACHE names one (the batch sets it, so the
+    portfolio and the dashboards reuse the charts every provider's worker drew; rendering is
+    most of a report's cost), else None."""
+    folder = os.environ.get(CHART_CACHE_ENV)
+    return Path(folder) if folder else None
+
+
+def _chart_cache_file(text: str, renderer: str) -> Path | None:
+    """Where the SVG keyed by ``text`` (a spec, or a chart's inputs) is kept in the shared
+    cache. Content-addressed with the renderer's version; written atomically, so concurrent
+    workers are safe."""
+    folder = chart_cache_folder()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{renderer}\n{text}".encode()).hexdigest()
+    return folder / key[:2] / f"{key}.svg"
+
+
+class LazyChart:
+    """A chart drawn only when a template uses ``svg``: ``make()`` builds the Altair chart (or
+    None: no chart); ``alt`` is its text alternative. With ``key`` (JSON-able: the chart's kind
+    and the data it is drawn from) the SVG is looked up by that key first, so a chart drawn
+    before (in this process or, through the shared chart cache, another) is not even built."""
+
+    def __init__(self, make: Any, alt: str, key: Any = None):
+        self.make = make
+        self.alt = alt
+        self.key = key
+        self._svg: str | None = None
+        self._done = False
+
+    @property
+    def svg(self) -> str | None:
+        if not self._done:
+            self._svg = self._draw()
+            self._done = True
+        return self._svg
+
+    def _draw(self) -> str | None:
+        if self.key is None:
+            chart = self.make()
+            return None if chart is None else chart_svg(chart)
+        key = json.dumps([__version__, self.key], sort_keys=True, default=str)
+        if key in _BY_INPUTS:
+            return _BY_INPUTS[key]
+        import vl_convert as vlc
+
+        def draw() -> str:
+            chart = self.make()
+            return "" if chart is None else chart_svg(chart)
+
+        svg = _kept(_chart_cache_file(key, f"inputs {vlc.__version__}"), draw)
+        if len(_BY_INPUTS) >= 1024:
+            _BY_INPUTS.clear()
+        _BY_INPUTS[key] = svg or None
+        return svg or None
+
+
+# SVGs by chart inputs (a pure cache: the key holds the package version and every input)
+_BY_INPUTS: dict[str, str | None] = {}
+
+
+def table_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts (only ``columns`` when given) for a template table."""
+    if frame is None or frame.empty:
+        return []
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    return [dict(zip(cols, row, strict=True))
+            for row in frame[cols].astype(object).itertuples(index=False, name=None)]

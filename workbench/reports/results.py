@@ -1,0 +1,196 @@
+"""Everything computed for one provider: the one object reports, dashboards and batch consume."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.core.atomic import write_text
+from workbench.rubric.model import Rubric
+from workbench.scoring.assessment import Assessment, SectionScore, scores
+from workbench.scoring.contradictions import contradictions
+
+FORMAT_VERSION = 1
+# Theme tables kept in results.json; per-complaint assignments stay out (size, and references).
+_THEME_TABLES = ("themes", "share", "emerging", "types", "emerging_types")
+
+
+@dataclass
+class ProviderResults:
+    """One provider's analysis and assessment for one period. No personal data is held here:
+    the register frame in ``register`` is the pseudonymised one."""
+
+    provider_id: str
+    provider_name: str
+    service_type: str
+    period: str
+    as_of: dt.date
+    service_users: int | None
+    targets: dict[str, int]
+    rubric_id: str
+    rubric_version: str
+    register_rows: int = 0
+    issues: pd.DataFrame = field(default_factory=pd.DataFrame)   # row, column, field, check, ...
+    kpis: dict[str, Any] = field(default_factory=dict)           # compute_kpis() object
+    indicators: dict[str, float | None] = field(default_factory=dict)
+    by_period: pd.DataFrame = field(default_factory=pd.DataFrame)  # kpis per FY quarter
+    rca_coverage: float | None = None
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
+    themes: Any = None                                           # themes result dataclass
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)  # actions table
+    actions_summary: dict[str, Any] = field(default_factory=dict)
+    sections: list[SectionScore] = field(default_factory=list)
+    total_score: int | None = None
+    max_score: int = 0
+    # id, section, text, answer, evidence, commentary
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contradictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    last_updated: dt.datetime | None = None
+    last_updated_by: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """A small JSON-safe summary for batch tables and the portfolio."""
+        k = self.kpis
+        return {
+            "provider": self.provider_id,
+            "name": self.provider_name,
+            "service_type": self.service_type,
+            "period": self.period,
+            "service_users": self.service_users,
+            "total_score": self.total_score,
+            "max_score": self.max_score,
+            "sections": {s.id: s.score for s in self.sections},
+            "complaints": k.get("complaints"),
+            "compliments": k.get("compliments"),
+            "upheld": (k.get("outcomes") or {}).get("upheld", 0)
+            + (k.get("outcomes") or {}).get("partly_upheld", 0),
+            "decided": sum((k.get("outcomes") or {}).get(x, 0)
+                           for x in ("upheld", "partly_upheld", "not_upheld")),
+            "upheld_pct": k.get("upheld_pct"),
+            "acknowledged_within_target_pct": k.get("acknowledged_within_target_pct"),
+            "responded_within_target_pct": k.get("responded_within_target_pct"),
+            "median_working_days_to_respond": k.get("median_working_days_to_respond"),
+            "escalated_pct": k.get("escalated_pct"),
+            "rca_coverage": self.rca_coverage,
+            "overdue_actions": self.actions_summary.get("overdue"),
+        }
+
+
+def stored_assessment(store: Any, provider_id: str, period: str,
+                      rubric: Rubric) -> Assessment | None:
+    """The provider's assessment for the period against ``rubric``: the main one (no named
+    assessor; a second, independent auditor's assessment carries a name) or else the latest."""
+    if store is None:
+        return None
+    found = store.assessments(provider_id, period, rubric.id)
+    if not found:
+        return None
+    main = [a for a in found if not a.assessor]
+    return store.load((main or found)[-1].id)
+
+
+def apply_assessment(results: ProviderResults, rubric: Rubric,
+                     assessment: Assessment | None) -> None:
+    """Fill sections, total, the item table, "last updated" and contradictions from a stored
+    assessment (``None``: every item unanswered and no total)."""
+    result = scores(rubric, assessment if assessment is not None else {})
+    results.sections = list(result.sections)
+    results.max_score = result.max_points
+    results.total_score = result.total if assessment is not None else None
+    rows = []
+    for section, item in rubric.items():
+        st = assessment.item(item.id) if assessment is not None else None
+        rows.append({"id": item.id, "section": section.id, "text": item.text,
+                     "answer": st.answer if st else None,
+                     "evidence": "; ".join(f"{e.label}: {e.target}" for e in st.evidence)
+                     if st else "",
+                     "commentary": st.commentary if st else ""})
+    results.items = pd.DataFrame(rows, columns=["id", "section", "text", "answer", "evidence",
+                                                "commentary"])
+    results.last_updated = results.last_updated_by = None
+    results.contradictions = pd.DataFrame()
+    if assessment is not None:
+        stamped = [s for s in assessment.items.values() if s.updated_at]
+        if stamped:
+            last = max(stamped, key=lambda s: s.updated_at)
+            results.last_updated = dt.datetime.fromisoformat(last.updated_at)
+            results.last_updated_by = last.assessor
+        results.contradictions = contradictions(rubric, assessment, results.indicators)
+
+
+def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:
+    if not isinstance(frame.index, pd.RangeIndex):  # a meaningful index (e.g. quarter) is kept
+        frame = frame.reset_index()
+    return json.loads(frame.to_json(orient="split", date_format="iso", index=False))
+
+
+def _frame_in(data: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(data.get("data", []), columns=data.get("columns", []))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return {"__frame__": _frame_out(value)}
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__frame__" in value:
+            return _frame_in(value["__frame__"])
+        return {k: _restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v) for v in value]
+    return value
+
+
+def to_json(results: ProviderResults) -> str:
+    """Serialise results for the dashboards (no per-complaint rows, no personal data)."""
+    out: dict[str, Any] = {"format": FORMAT_VERSION}
+    for f in dataclasses.fields(results):
+        value = getattr(results, f.name)
+        if f.name == "themes":
+            value = None if value is None else {
+                name: getattr(value, name) for name in _THEME_TABLES if hasattr(value, name)
+            } | {"test": getattr(value, "test", None)}
+        elif f.name == "sections":
+            value = [dataclasses.asdict(s) for s in value]
+        out[f.name] = _jsonable(value)
+    return json.dumps(out, indent=1, allow_nan=False, default=str)
+
+
+def from_json(text: str) -> ProviderResults:
+    """Read results written by `to_json`; themes come back as a dict of tables."""
+    data = _restore(json.loads(text))
+    data.pop("format", None)
+    data["sections"] = [SectionScore(**s) for s in data.get("sections", [])]
+    data["as_of"] = dt.date.fromisoformat(data["as_of"])
+    if data.get("last_updated"):
+        data["last_updated"] = dt.datetime.fromisoformat(data["last_updated"])
+    known = {f.name for f in dataclasses.fields(ProviderResults)}
+    return ProviderResults(**{k: v for k, v in data.items() if k in known})
+
+
+def save(results: ProviderResults, path: str | Path) -> Path:
+    """Write results.json atomically."""
+    return write_text(path, to_json(results))
+
+
+def load(path: str | Path) -> ProviderResults:
+    return from_json(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,311 @@
+"""The provider scorecard workbook: scores, items and evidence, KPIs, causes, themes, actions."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.styles import Font
+
+from workbench.reports.excel import (
+    PCT_FORMAT,
+    Rag,
+    new_workbook,
+    put,
+    save_workbook,
+    write_frame,
+    write_pairs,
+)
+from workbench.reports.results import ProviderResults
+
+# Section and total score, % of the maximum.
+SECTION_RAG = Rag(green=80, amber=60)
+
+# RAG thresholds of the KPIs that have a direction (the others are shown without colour).
+KPI_RAG: dict[str, Rag] = {
+    "acknowledged_within_target_pct": Rag(90, 75),
+    "responded_within_target_pct": Rag(90, 75),
+    "rca_coverage": Rag(90, 70),
+    "rca_coverage_pct": Rag(90, 70),
+    "learning_recorded_pct": Rag(90, 70),
+    "actions_recorded_pct": Rag(90, 70),
+    "actions_completed_on_time_pct": Rag(90, 70),
+    "actions_signed_off_pct": Rag(90, 70),
+    "complainant_told_of_improvement_pct": Rag(90, 70),
+    "outcome_recorded_pct": Rag(95, 80),
+    "investigator_recorded_pct": Rag(95, 80),
+    "response_due_recorded_pct": Rag(95, 80),
+    "completed_within_12_weeks_pct": Rag(90, 75),
+    "overdue_actions": Rag(0, 2, higher_is_better=False),
+    "open_over_6_months": Rag(0, 1, higher_is_better=False),
+}
+
+RAG_COLOURS = {"green": "green", "amber": "amber", "red": "red"}
+ACTION_STATUS_COLOURS = {"completed": "green", "open": "amber", "overdue": "red"}
+ANSWER_COLOURS = {"yes": "green", "no": "red"}
+
+KPI_LABELS: dict[str, str] = {
+    "complaints": "Complaints received",
+    "compliments": "Compliments received",
+    "mean_working_days_to_acknowledge": "Mean working days to acknowledge",
+    "median_working_days_to_acknowledge": "Median working days to acknowledge",
+    "mean_working_days_to_respond": "Mean working days to respond",
+    "median_working_days_to_respond": "Median working days to respond",
+    "acknowledged_within_target_pct": "% acknowledged within target",
+    "responded_within_target_pct": "% responded to within target",
+    "upheld_pct": "% upheld or partly upheld (of decided)",
+    "escalated_pct": "% escalated beyond the first response",
+    "upheld": "Upheld",
+    "partly_upheld": "Partly upheld",
+    "not_upheld": "Not upheld",
+    "undecided": "No outcome yet",
+    "rca_coverage": "% upheld with a root cause recorded",
+    "acknowledge_days": "Acknowledgement target (working days)",
+    "respond_days": "Response target (working days)",
+}
+
+THEME_HEADERS = {"theme": "Theme", "label": "Label", "terms": "Top terms", "size": "Complaints",
+                 "share": "Share", "quarter": "Quarter", "count": "Complaints", "type": "Type",
+                 "total": "Total in quarter", "emerging": "Emerging"}
+
+ITEM_COLUMNS = ("id", "section", "text", "answer", "evidence", "commentary")
+_BREAKDOWNS = (("by_month", "Month"), ("by_type", "Type"), ("by_location", "Location"))
+
+
+def label(key: str) -> str:
+    """The display label of a KPI key."""
+    return KPI_LABELS.get(key, key.replace("_pct", " %").replace("_", " ").capitalize())
+
+
+def pairs(obj: Any) -> list[tuple[str, Any]]:
+    """(category, value) pairs of a breakdown held as a dict, Series or two-column frame."""
+    if obj is None:
+        return []
+    if isinstance(obj, Mapping):
+        return [(str(k), v) for k, v in obj.items()]
+    if isinstance(obj, pd.Series):
+        return [(str(k), v) for k, v in obj.items()]
+    if isinstance(obj, pd.DataFrame) and not obj.empty:
+        frame = obj if obj.shape[1] >= 2 else obj.reset_index()
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        value_col = numeric[0] if numeric else frame.columns[-1]
+        key_col = next(c for c in frame.columns if c != value_col)
+        return [(str(k), v) for k, v in zip(frame[key_col], frame[value_col], strict=False)]
+    if isinstance(obj, (list, tuple)) and all(
+            isinstance(x, (list, tuple)) and len(x) == 2 for x in obj):
+        return [(str(k), v) for k, v in obj]
+    return []
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (numbers.Number, str))
+
+
+def kpi_rows(results: ProviderResults) -> pd.DataFrame:
+    """Every KPI as a row: group, key, measure, value, target, rag."""
+    k = results.kpis or {}
+    targets = {**(results.targets or {}), **(k.get("targets") or {})}
+    rows: list[dict[str, Any]] = []
+
+    def add(group: str, key: str, value: Any, target: Any = None, name: str | None = None) -> None:
+        rule = KPI_RAG.get(key)
+        rows.append({"group": group, "key": key, "measure": name or label(key), "value": value,
+                     "target": target, "rag": rule.status(value) if rule else None})
+
+    for key in ("complaints", "compliments"):
+        if key in k:
+            add("Volume", key, k[key])
+    ack, resp = targets.get("acknowledge_days"), targets.get("respond_days")
+    for key, target in (("mean_working_days_to_acknowledge", ack),
+                        ("median_working_days_to_acknowledge", ack),
+                        ("acknowledged_within_target_pct", f"{ack} working days" if ack else None),
+                        ("mean_working_days_to_respond", resp),
+                        ("median_working_days_to_respond", resp),
+                        ("responded_within_target_pct", f"{resp} working days" if resp else None),
+                        ("mean_working_days_to_close", None),
+                        ("median_working_days_to_close", None),
+                        ("completed_within_12_weeks_pct", None)):
+        if key in k:
+            add("Timeliness", key, k[key], target)
+    for key, value in (k.get("outcomes") or {}).items():
+        add("Outcomes", str(key), value)
+    for key in ("upheld_pct", "escalated_pct"):
+        if key in k:
+            add("Outcomes", key, k[key])
+    late = k.get("late_complaints") or {}
+    if late.get("count") is not None:
+        add("Volume", "late_complaints", late.get("count"),
+            name="Complaints made over 12 months after the event")
+    for key, value in (k.get("open") or {}).items():
+        if _scalar(value):
+            add("Open", f"open_{key}", value, name=f"Open: {str(key).replace('_', ' ')}")
+    if results.rca_coverage is not None:
+        add("Learning", "rca_coverage", results.rca_coverage)
+    for key, value in (results.actions_summary or {}).items():
+        if _scalar(value):
+            add("Actions", f"actions_{key}", value, name=f"Actions: {str(key).replace('_', ' ')}")
+    for key, value in targets.items():
+        add("Targets", str(key), value)
+    for key, value in (results.indicators or {}).items():
+        add("Rubric indicators", str(key), value)
+    return pd.DataFrame(rows, columns=["group", "key", "measure", "value", "target", "rag"])
+
+
+def breakdown_rows(results: ProviderResults) -> pd.DataFrame:
+    """Complaints by month, type and location in one long table: breakdown, category, count."""
+    rows = [{"breakdown": name, "category": cat, "count": value}
+            for key, name in _BREAKDOWNS for cat, value in pairs((results.kpis or {}).get(key))]
+    return pd.DataFrame(rows, columns=["breakdown", "category", "count"])
+
+
+def section_rows(results: ProviderResults) -> pd.DataFrame:
+    """Section scores with %, RAG and a total row."""
+    rows = [{"section": s.id, "name": s.name, "score": s.score, "max_points": s.max_points,
+             "pct": s.pct, "answered": s.answered, "rag": SECTION_RAG.status(s.pct)}
+            for s in results.sections]
+    total, top = results.total_score, results.max_score
+    if results.sections or total is not None:
+        pct = round(100 * total / top, 1) if total is not None and top else None
+        rows.append({"section": "Total", "name": "", "score": total, "max_points": top or None,
+                     "pct": pct, "answered": sum(s.answered for s in results.sections),
+                     "rag": SECTION_RAG.status(pct)})
+    return pd.DataFrame(rows, columns=["section", "name", "score", "max_points", "pct", "answered",
+                                       "rag"])
+
+
+def total_text(results: ProviderResults) -> str:
+    """The total as the auditor says it: "63/85" (or "not scored")."""
+    if results.total_score is None:
+        return "not scored"
+    return f"{results.total_score}/{results.max_score}"
+
+
+def themes_frame(themes: Any) -> pd.DataFrame:
+    """The themes result as a table, whatever its shape (frame, dataclass, dict, list)."""
+    if themes is None:
+        return pd.DataFrame()
+    if isinstance(themes, pd.DataFrame):
+        return themes
+    for attr in ("to_frame", "frame", "table", "summary"):
+        found = getattr(themes, attr, None)
+        if callable(found):
+            try:
+                found = found()
+            except TypeError:
+                found = None
+        if isinstance(found, pd.DataFrame):
+            return found
+    if dataclasses.is_dataclass(themes):
+        for f in dataclasses.fields(themes):
+            value = getattr(themes, f.name)
+            if isinstance(value, pd.DataFrame):
+                return value
+        return pd.DataFrame([{f.name: getattr(themes, f.name) for f in dataclasses.fields(themes)
+                              if _scalar(getattr(themes, f.name))}])
+    if isinstance(themes, Mapping):
+        return pd.DataFrame(pairs(themes), columns=["theme", "value"])
+    if isinstance(themes, list):
+        return pd.DataFrame(themes)
+    return pd.DataFrame()
+
+
+def _items(results: ProviderResults) -> pd.DataFrame:
+    items = results.items if isinstance(results.items, pd.DataFrame) else pd.DataFrame()
+    cols = [c for c in ITEM_COLUMNS if c in items.columns]
+    extra = [c for c in items.columns if c not in ITEM_COLUMNS]
+    frame = items[cols + extra].copy() if len(items.columns) else pd.DataFrame(
+        columns=list(ITEM_COLUMNS))
+    if "answer" in frame.columns:
+        frame["answer"] = frame["answer"].map(_answer_text).astype(object)
+    return frame
+
+
+def _answer_text(value: Any) -> Any:
+    if isinstance(value, numbers.Number) and not pd.isna(value):
+        return {1: "yes", 0: "no"}.get(int(value), value) if value in (0, 1) else value
+    return value
+
+
+def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
+    """Write the provider's scorecard workbook atomically and return its path."""
+    wb = new_workbook()
+
+    ws = wb.create_sheet("Summary")
+    title = put(ws.cell(row=1, column=1), f"Complaints handling scorecard: {results.provider_name}")
+    title.font = Font(bold=True, size=14)
+    details = [("Provider", results.provider_name), ("Provider id", results.provider_id),
+               ("Service type", results.service_type), ("Period", results.period),
+               ("As of", results.as_of), ("Service users", results.service_users),
+               ("Rubric", f"{results.rubric_id} {results.rubric_version}".strip()),
+               ("Total score", total_text(results))]
+    if results.last_updated:
+        details.append(("Last updated", results.last_updated))
+    if results.last_updated_by:
+        details.append(("Last updated by", results.last_updated_by))
+    header_row = write_pairs(ws, details, start_row=3) + 1
+    write_frame(ws, section_rows(results), start_row=header_row,
+                headers={"section": "Section", "name": "Name", "score": "Score",
+                         "max_points": "Max", "pct": "%", "answered": "Answered", "rag": "RAG"},
+                number_formats={"pct": PCT_FORMAT}, rag={"pct": SECTION_RAG},
+                text_rag={"rag": RAG_COLOURS})
+
+    ws = wb.create_sheet("Items")
+    write_frame(ws, _items(results),
+                headers={"id": "Item", "section": "Section", "text": "Item text",
+                         "answer": "Answer", "evidence": "Evidence", "commentary": "Commentary"},
+                text_rag={"answer": ANSWER_COLOURS}, wrap=("text", "evidence", "commentary"))
+
+    ws = wb.create_sheet("KPIs")
+    kpis = kpi_rows(results).drop(columns=["key"])
+    write_frame(ws, kpis, headers={"group": "Group", "measure": "Measure", "value": "Value",
+                                   "target": "Target", "rag": "RAG"},
+                number_formats={"value": "0.0##"}, text_rag={"rag": RAG_COLOURS})
+
+    ws = wb.create_sheet("Breakdown")
+    write_frame(ws, breakdown_rows(results),
+                headers={"breakdown": "Breakdown", "category": "Category", "count": "Complaints"})
+
+    if isinstance(results.by_period, pd.DataFrame) and not results.by_period.empty:
+        ws = wb.create_sheet("By quarter")
+        by_period = results.by_period
+        named_index = by_period.index.name is not None or not isinstance(
+            by_period.index, pd.RangeIndex)
+        write_frame(ws, by_period, index=named_index)
+
+    ws = wb.create_sheet("Root causes")
+    write_frame(ws, results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame(),
+                headers={"cause": "Cause id", "label": "Root cause", "count": "Complaints",
+                         "pct": "%", "cum_pct": "Cumulative %", "cumulative_pct": "Cumulative %"},
+                number_formats={"pct": PCT_FORMAT, "cum_pct": PCT_FORMAT,
+                                "cumulative_pct": PCT_FORMAT})
+
+    ws = wb.create_sheet("Themes")
+    write_frame(ws, themes_frame(results.themes).drop(columns=["examples"], errors="ignore"),
+                headers=THEME_HEADERS, number_formats={"share": "0.0%"}, wrap=("terms",))
+    for title, attr in (("Theme emergence", "emerging"), ("Types by quarter", "types"),
+                        ("Type emergence", "emerging_types")):
+        frame = getattr(results.themes, attr, None)
+        if isinstance(frame, pd.DataFrame) and not frame.empty:
+            write_frame(wb.create_sheet(title), frame, headers=THEME_HEADERS,
+                        number_formats={"share": "0.0%", "baseline_share": "0.0%",
+                                        "p_value": "0.0000", "ratio": "0.00", "z": "0.00"})
+
+    ws = wb.create_sheet("Actions")
+    actions = results.actions if isinstance(results.actions, pd.DataFrame) else pd.DataFrame()
+    write_frame(ws, actions, text_rag={"status": ACTION_STATUS_COLOURS},
+                wrap=("action", "actions", "learning", "description"))
+    summary = [(label(str(k)), v) for k, v in (results.actions_summary or {}).items()
+               if _scalar(v)]
+    if summary:
+        start = len(actions) + 3
+        put(ws.cell(row=start, column=1), "Summary").font = Font(bold=True)
+        write_pairs(ws, summary, start_row=start + 1)
+
+    ws = wb.create_sheet("Data issues")
+    issues = results.issues if isinstance(results.issues, pd.DataFrame) else pd.DataFrame()
+    write_frame(ws, issues, wrap=("message",))
+    return save_workbook(wb, path)
