@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from workbench.analysis import actions
+from workbench.analysis import actions, kpis
 from workbench.register.loader import Register
 
 AS_OF = dt.date(2024, 6, 30)
@@ -73,8 +73,14 @@ def test_summary_hand_checked():
         "actions": 7, "completed": 2, "overdue": 2, "open": 2, "no_due_date": 1,
         "completed_on_time_pct": 25.0,  # A1 of A1, A2, A3, A7 (A4, A8 not yet due)
         "signed_off_pct": 50.0,         # A1 of A1, A2 (A7's sign-off is after as_of)
-        "told_pct": 33.3,               # A1, A4 of 6 upheld/partly upheld with an action
+        # A1, A4 told, A2 not: 2 of the 3 whose answer is recorded (blank is not known)
+        "told_pct": 66.7,
     }
+    # the percentages are the KPI indicators themselves: one definition, one value
+    ind = kpis.indicators(register(), as_of=AS_OF)
+    assert (s["completed_on_time_pct"], s["signed_off_pct"], s["told_pct"]) == (
+        ind["actions_completed_on_time_pct"], ind["actions_signed_off_pct"],
+        ind["complainant_told_of_improvement_pct"])
     later = actions.summary(register(), dt.date(2024, 8, 1))
     assert later["completed"] == 3 and later["signed_off_pct"] == 66.7
 

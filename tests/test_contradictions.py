@@ -8,7 +8,12 @@ import pytest
 
 from workbench.core.paths import RUBRICS_DIR
 from workbench.rubric.model import load_rubric
-from workbench.scoring.contradictions import COLUMNS, contradictions, suggestion_note
+from workbench.scoring.contradictions import (
+    COLUMNS,
+    contradictions,
+    suggestion,
+    suggestion_note,
+)
 
 DATA = Path(__file__).parent / "data" / "scoring"
 
@@ -41,9 +46,29 @@ def test_no_contradiction_when_agreeing_unanswered_or_no_figure(rubric):
 def test_suggestion_note(rubric):
     check = rubric.item("2.1").data_check
     assert suggestion_note(check, {"rca_coverage_pct": 64.0}) == (
-        "RCA coverage 64.0 % (expected >= 100 %): suggests No")
-    assert "no figure" in suggestion_note(check, {"rca_coverage_pct": None})
+        "Root cause recorded 64.0 % (expected at least 100 %): suggests No")
+    assert "cannot evidence" in suggestion_note(check, {"rca_coverage_pct": None})
     assert suggestion_note(check, {}) is None
+
+
+def test_no_suggestion_from_ignorance(rubric):
+    """A figure the register does not record, or records on too few rows, suggests nothing."""
+    check = rubric.item("2.1").data_check
+    missing = {"indicators.rca_coverage_pct": {"known": None, "of": 40,
+                                               "reason": "no column mapped to root_cause"}}
+    assert suggestion(check, {"rca_coverage_pct": None}, missing) is None
+    assert suggestion_note(check, {"rca_coverage_pct": None}, missing) == (
+        "Root cause recorded: the register cannot evidence this (no column mapped to "
+        "root_cause; expected at least 100 %): no suggestion")
+    thin = {"indicators.rca_coverage_pct": {"known": 5, "of": 40}}  # 12.5 % < 80 %
+    assert suggestion(check, {"rca_coverage_pct": 20.0}, thin) is None
+    assert "outcome recorded on 12 % of answered complaints: too little to judge" in \
+        suggestion_note(check, {"rca_coverage_pct": 20.0}, thin)
+    enough = {"indicators.rca_coverage_pct": {"known": 36, "of": 40}}  # 90 %
+    assert suggestion(check, {"rca_coverage_pct": 20.0}, enough) == "no"
+    # the rubric may set its own threshold
+    lenient = check.model_copy(update={"min_coverage": 10})
+    assert suggestion(lenient, {"rca_coverage_pct": 20.0}, thin) == "no"
 
 
 def test_real_rubric_counts():

@@ -117,7 +117,7 @@ def test_conflict_reverts_to_stored_and_keeps_the_attempt(store, aid, rubric):
 def test_suggestion_note_from_indicators(store, aid, rubric):
     form = ScoringForm(store, aid, rubric, indicators={"rca_coverage_pct": 64.0},
                        assessor="ann")
-    assert "RCA coverage 64.0 % (expected &gt;= 100 %): suggests No" in \
+    assert "Root cause recorded 64.0 % (expected at least 100 %): suggests No" in \
         form.editor("2.1").suggestion.value
     assert form.editor("2.2").suggestion.value == ""
     assert form.editor("1.1").suggestion.value == ""

@@ -41,6 +41,8 @@ def make_register(records: list[dict[str, Any]], issues: list[Issue] | None = No
         values = [r.get(name) for r in records]
         if name == "record_kind":
             values = [v or "complaint" for v in values]
+        if spec.get("marked_only_when_true") and any(v is not None for v in values):
+            values = [False if v is None else v for v in values]  # as the loader reads blanks
         data[name] = pd.Series(values, dtype=DTYPES[spec["type"]] if spec["type"] != "date"
                                else None)
         if spec["type"] == "date":
@@ -120,10 +122,17 @@ def test_acknowledge_and_respond(register):
         "rows": 2, "reasons": {"date_before_received": 1, "invalid_date": 1}}
     assert k["mean_working_days_to_respond"] == 18.75  # 20, 20, 24, 11
     assert k["median_working_days_to_respond"] == 20.0
-    assert k["responded_within_target_pct"] == 75.0
+    # Every complaint due counts: C4 (due Mon 1 Jul, the 20th working day) and C5 were never
+    # answered, so they are misses: 3 on time of 6 due. Of the 4 answered, 3 were on time.
+    assert k["responded_within_target_pct"] == 50.0
+    assert k["responded_within_target_of_responded_pct"] == 75.0
+    assert k["overdue_unanswered"] == 2
+    # C7's date received is invalid: its deadline is unknown, so it is not known for the figure
+    assert k["coverage"]["responded_within_target_pct"] == {"known": 6, "of": 7}
     assert k["excluded"]["respond"] == {"rows": 0, "reasons": {}}
     assert k["median_working_days_to_close"] == 20.0
-    assert k["completed_within_12_weeks_pct"] == 100.0
+    # C5 (received 20 Dec 2023) is open past its 60th working day: a miss, 4 of 5
+    assert k["completed_within_12_weeks_pct"] == 80.0
     assert k["targets"] == {"acknowledge_days": 5, "respond_days": 20}
 
 
@@ -132,7 +141,9 @@ def test_targets_override(register):
     assert k["acknowledged_within_target_pct"] == 60.0  # 1, 1, 3 of 1, 1, 5, 6, 3
     assert k["targets"] == {"acknowledge_days": 3, "respond_days": 20}
     k = compute_kpis(register, as_of=AS_OF, targets={"respond_days": 24})
-    assert k["responded_within_target_pct"] == 100.0
+    # the 4 answered all within 24; C4 (due 5 Jul) is not yet due; C5 never answered: 4 of 5
+    assert k["responded_within_target_pct"] == 80.0
+    assert k["responded_within_target_of_responded_pct"] == 100.0
 
 
 @pytest.mark.parametrize("bad", [{"acknowledge_days": -1}, {"respond_days": "20"},
@@ -172,14 +183,19 @@ def test_indicators_cover_the_rubric(register):
     assert ind == {
         "rca_coverage_pct": 66.7, "learning_recorded_pct": 66.7, "actions_recorded_pct": 66.7,
         "actions_completed_on_time_pct": 50.0, "actions_signed_off_pct": 100.0,
-        "overdue_actions": 1, "complainant_told_of_improvement_pct": 50.0,
-        "acknowledged_within_target_pct": 80.0, "responded_within_target_pct": 75.0,
+        # C1 told, C6 blank (not known): 1 of the 1 known (coverage 1 of 2, below)
+        "overdue_actions": 1, "complainant_told_of_improvement_pct": 100.0,
+        "acknowledged_within_target_pct": 80.0, "responded_within_target_pct": 50.0,
         "outcome_recorded_pct": 100.0, "investigator_recorded_pct": 42.9,
         "response_due_recorded_pct": 28.6, "open_over_6_months": 1,
-        "completed_within_12_weeks_pct": 100.0, "escalated_pct": 14.3,
+        "completed_within_12_weeks_pct": 80.0, "escalated_pct": 14.3,
         "compliments_recorded": 1, "themes_per_quarter_reported": 0,
     }
-    assert compute_kpis(register, as_of=AS_OF)["indicators"] == ind
+    k = compute_kpis(register, as_of=AS_OF)
+    assert k["indicators"] == ind
+    assert k["coverage"]["indicators.complainant_told_of_improvement_pct"] == {"known": 1, "of": 2}
+    # outcomes recorded on all 4 answered complaints (C1, C2, C3, C6; C7 has no response date)
+    assert k["coverage"]["indicators.rca_coverage_pct"] == {"known": 4, "of": 4}
     counts = {"overdue_actions", "open_over_6_months", "compliments_recorded",
               "themes_per_quarter_reported"}
     assert all(type(ind[k]) is int for k in counts)
@@ -240,8 +256,12 @@ def test_all_blank_columns_give_none():
     assert ind["acknowledged_within_target_pct"] is None
     assert ind["rca_coverage_pct"] is None and ind["overdue_actions"] is None
     assert ind["open_over_6_months"] is None
-    assert ind["investigator_recorded_pct"] == 0.0
-    assert ind["compliments_recorded"] == 0 and ind["themes_per_quarter_reported"] == 0
+    # A column blank on every row is a field the register does not keep: unknown, never 0.
+    assert ind["investigator_recorded_pct"] is None
+    assert k["coverage"]["indicators.investigator_recorded_pct"] == {
+        "known": None, "of": 2, "reason": "investigator is blank on every row"}
+    assert ind["themes_per_quarter_reported"] is None
+    assert ind["compliments_recorded"] == 0  # the record kind defaults to complaint
     json.dumps(k)  # JSON-ready: no NaN, no numpy scalars
     assert "NaN" not in json.dumps(k)
 

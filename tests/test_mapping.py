@@ -33,7 +33,11 @@ def test_schema_loads_typed_fields_and_checks():
     assert schema.fields["outcome"].allowed == ("upheld", "partly_upheld", "not_upheld")
     assert schema.fields["record_kind"].default == "complaint"
     assert schema.synonym_index["date recd"] == "date_received"
-    assert schema.boolean_index["yes"] is True and schema.boolean_index["n a"] is False
+    assert schema.boolean_index["yes"] is True and schema.boolean_index["no"] is False
+    # "N/A" and its kind are not known, never No (docs/kpis.md, "Three states")
+    assert "n a" not in schema.boolean_index and "n a" in schema.not_known_index
+    assert schema.fields["escalated"].marked_only_when_true
+    assert not schema.fields["complainant_told_of_improvement"].marked_only_when_true
     assert list(schema.checks) == [
         "required_missing", "duplicate_reference", "invalid_date", "ambiguous_date",
         "date_before_received", "received_after_as_of", "unknown_value", "invalid_number",

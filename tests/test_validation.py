@@ -47,8 +47,9 @@ def test_messy_register_frame_contract():
     assert f["_row"].tolist() == [2, 3, 4, 5, 6, 7, 8]
     assert f["record_kind"].tolist() == ["complaint"] * 6 + ["compliment"]
     assert f["stage"].tolist() == ["1", "1", "1", "2", pd.NA, "1", "ombudsman"]
-    # escalated: the source says so, or a later stage is recorded
-    assert f["escalated"].tolist() == [False, False, pd.NA, True, pd.NA, False, True]
+    # escalated: the source says so, or a later stage is recorded; the column is marked only
+    # when true, so C-005's blank is No; C-003's "Perhaps" is an unknown value (not known)
+    assert f["escalated"].tolist() == [False, False, pd.NA, True, False, False, True]
     assert f["service_users"].tolist() == [12, 12, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
     assert str(f["date_received"].dtype) == "datetime64[ns]"
     assert str(f["escalated"].dtype) == "boolean"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench.analysis import kpis
 from workbench.register.loader import Register
 
 UPHELD = ("upheld", "partly_upheld")
@@ -88,34 +90,38 @@ def _pct(num: int, den: int) -> float | None:
     return round(100 * num / den, 1) if den else None
 
 
+# The summary's percentages are the rubric's indicators, computed once in workbench.analysis.kpis
+# (one definition, one value wherever they are shown).
+SUMMARY_INDICATORS = {"completed_on_time_pct": "actions_completed_on_time_pct",
+                      "signed_off_pct": "actions_signed_off_pct",
+                      "told_pct": "complainant_told_of_improvement_pct"}
+
+
 def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
-            outcomes: tuple[str, ...] = UPHELD) -> dict[str, float | int | None]:
-    """Headline action figures as of ``as_of`` (percentages 1 dp, None when nothing to divide by).
+            period: Any = None) -> dict[str, float | int | None]:
+    """Headline action figures as of ``as_of`` over the complaints the KPIs count (received in
+    ``period`` when given; percentages 1 dp, None when nothing to divide by).
 
     - actions, completed, overdue, open, no_due_date: counts of actions by status.
-    - completed_on_time_pct: % of actions with a due date completed on or before it, of those
-      that can be judged (completed, or overdue); an open action not yet due is left out (as
-      workbench.analysis.kpis does).
-    - signed_off_pct: % of completed actions signed off by a named person.
-    - told_pct: % of upheld complaints (``outcomes``: upheld and partly upheld by default) with an
-      action whose complainant was told of the improvement (rubric 5.12).
+    - completed_on_time_pct, signed_off_pct, told_pct: the indicators
+      actions_completed_on_time_pct, actions_signed_off_pct and
+      complainant_told_of_improvement_pct of workbench.analysis.kpis (docs/kpis.md).
     """
+    as_of = pd.Timestamp(as_of).date()
+    rows = kpis.counted_rows(register, as_of=as_of, period=period)
     table = actions_table(register, as_of)
+    kind = _col(register.frame, "record_kind").reindex(table.index)
+    table = table[table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False)
+                  & kind.ne("compliment").to_numpy(dtype=bool, na_value=True)]
     status = table["status"]
-    judged = table["action_due"].notna() & status.isin(["completed", "overdue"])
-    done = status == "completed"
-    upheld_action = table["outcome"].astype("string").isin(list(outcomes)).fillna(False)
-    told = table["complainant_told_of_improvement"].fillna(False).astype(bool)
+    figures = kpis.indicators(register, as_of=as_of, period=period)
     return {
         "actions": len(table),
-        "completed": int(done.sum()),
+        "completed": int((status == "completed").sum()),
         "overdue": int((status == "overdue").sum()),
         "open": int((status == "open").sum()),
         "no_due_date": int((status == "no due date").sum()),
-        "completed_on_time_pct": _pct(int(table["completed_on_time"].fillna(False).sum()),
-                                      int(judged.sum())),
-        "signed_off_pct": _pct(int(table["signed_off"].fillna(False).sum()), int(done.sum())),
-        "told_pct": _pct(int((told & upheld_action).sum()), int(upheld_action.sum())),
+        **{key: figures.get(name) for key, name in SUMMARY_INDICATORS.items()},
     }
 
 

@@ -32,6 +32,44 @@ THEMES_COVERAGE = 90.0
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
 NOT_RECORDED = "(not recorded)"
 
+# The register fields each indicator is computed from: when the register records one of them on
+# no column at all, the indicator is null with the reason, never 0 (docs/kpis.md, "Coverage").
+INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "rca_coverage_pct": ("outcome", "root_cause"),
+    "learning_recorded_pct": ("outcome", "learning"),
+    "actions_recorded_pct": ("outcome", "actions"),
+    "actions_completed_on_time_pct": ("action_due", "action_completed"),
+    "actions_signed_off_pct": ("action_completed", "action_signed_off_by"),
+    "overdue_actions": ("action_due", "action_completed"),
+    "complainant_told_of_improvement_pct": ("outcome", "actions",
+                                            "complainant_told_of_improvement"),
+    "acknowledged_within_target_pct": ("date_received", "date_acknowledged"),
+    "responded_within_target_pct": ("date_received", "date_response_sent"),
+    "outcome_recorded_pct": ("outcome",),
+    "investigator_recorded_pct": ("investigator",),
+    "response_due_recorded_pct": ("date_response_due",),
+    "open_over_6_months": ("date_received",),
+    "completed_within_12_weeks_pct": ("date_received",),
+    "escalated_pct": ("escalated",),
+    "compliments_recorded": ("record_kind",),
+    "themes_per_quarter_reported": ("type",),
+}
+# The same for the top-level figures of compute_kpis.
+FIGURE_REQUIRES: dict[str, tuple[str, ...]] = {
+    "acknowledged_within_target_pct": ("date_received", "date_acknowledged"),
+    "acknowledged_within_target_of_acknowledged_pct": ("date_received", "date_acknowledged"),
+    "mean_working_days_to_acknowledge": ("date_received", "date_acknowledged"),
+    "median_working_days_to_acknowledge": ("date_received", "date_acknowledged"),
+    "overdue_unacknowledged": ("date_received", "date_acknowledged"),
+    "responded_within_target_pct": ("date_received", "date_response_sent"),
+    "responded_within_target_of_responded_pct": ("date_received", "date_response_sent"),
+    "mean_working_days_to_respond": ("date_received", "date_response_sent"),
+    "median_working_days_to_respond": ("date_received", "date_response_sent"),
+    "overdue_unanswered": ("date_received", "date_response_sent"),
+    "upheld_pct": ("outcome",),
+    "escalated_pct": ("escalated",),
+}
+
 # Each figure and the fields whose error-severity issues exclude a row from it (docs/kpis.md).
 FIGURE_FIELDS: dict[str, tuple[str, ...]] = {
     "records": ("record_kind",),
@@ -137,6 +175,14 @@ def _present(series: pd.Series, mask: np.ndarray | None = None) -> np.ndarray:
     return present if mask is None else present & mask
 
 
+def _int(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Whole numbers >= 0 (blank or negative as 0), for extensions in working days."""
+    if name not in frame:
+        return np.zeros(len(frame), dtype="int64")
+    values = pd.to_numeric(frame[name], errors="coerce").fillna(0).to_numpy(dtype="float64")
+    return np.clip(values, 0, 10_000).astype("int64")
+
+
 def _bool(frame: pd.DataFrame, name: str) -> np.ndarray:
     """1.0 / 0.0 / NaN (blank)."""
     if name not in frame:
@@ -188,6 +234,15 @@ class _Prepared:
     targets: dict[str, int]
     calendar: WorkCalendar
     close_basis: str | None
+    recorded: frozenset[str]  # fields with a column mapped that is not blank throughout
+    mapped: frozenset[str]    # fields with a column mapped
+
+    def missing(self, fields: tuple[str, ...]) -> str | None:
+        """Why a figure over ``fields`` cannot be computed ("no column mapped to root_cause",
+        "investigator is blank on every row"), or None when it can."""
+        reasons = [f"{f} is blank on every row" if f in self.mapped
+                   else f"no column mapped to {f}" for f in fields if f not in self.recorded]
+        return "; ".join(reasons) or None
 
 
 def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, calendar: Any = None,
@@ -197,6 +252,8 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
     targets = resolve_targets(targets)
     cal = _calendar(calendar)
     frame = register.frame
+    mapped = frozenset(_mapped_fields(register))
+    recorded = frozenset(f for f in mapped if register.frame[f].notna().any())
     if "_row" not in frame:
         frame = frame.assign(_row=np.arange(2, len(frame) + 2))
     errors = _Errors(register)
@@ -254,8 +311,14 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
     note("by_month", rows, FIGURE_FIELDS["by_month"], m)
     facts["month"] = np.where(complaint & recv_ok, period_codes(recv, "month"), -1)
 
-    # Working days to acknowledge / respond / close.
-    def interval(figure: str, field: str, target: int | None) -> tuple[np.ndarray, np.ndarray]:
+    # Working days to acknowledge / respond / close. Timeliness counts every complaint that was
+    # due: one with the date, and one whose deadline (the target-th working day after receipt,
+    # plus any agreed extension) fell on or before as_of without it, which counts as missed.
+    as_of64 = np.datetime64(as_of_d, "D")
+    extension = _int(frame, "extension_days")
+
+    def interval(figure: str, field: str, target: int, extra: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, ...]:
         end = _dates(frame, field)
         err = errors.mask(rows, FIGURE_FIELDS[figure])
         days = cal.working_days(recv, end)
@@ -264,13 +327,21 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
         _note_interval(note, figure, FIGURE_FIELDS[figure], rows, complaint, err, negative,
                        errors.mask(rows, (field,)), ~np.isnat(end))
         days = np.where(use, days, np.nan)
-        within = np.where(use, (days <= target) if target is not None else np.nan, np.nan)
-        return days, within
+        allowed = target + (extra if extra is not None else 0)
+        deadline = cal.add_working_days(np.where(recv_ok, recv, np.datetime64("NaT")), allowed)
+        missing = complaint & ~err & recv_ok & np.isnat(end) & (deadline <= as_of64)
+        within = np.where(use, days <= allowed, np.where(missing, 0.0, np.nan))
+        within_done = np.where(use, days <= allowed, np.nan)
+        # a complaint not yet due and without the date is not counted (not yet a miss)
+        not_due = complaint & ~err & recv_ok & np.isnat(end) & ~(deadline <= as_of64)
+        return days, within, within_done, missing, not_due
 
-    facts["ack_days"], facts["ack_within"] = interval(
-        "acknowledge", "date_acknowledged", targets["acknowledge_days"])
-    facts["resp_days"], facts["resp_within"] = interval(
-        "respond", "date_response_sent", targets["respond_days"])
+    (facts["ack_days"], facts["ack_within"], facts["ack_within_done"], facts["ack_overdue"],
+     facts["ack_not_due"]) = interval("acknowledge", "date_acknowledged",
+                                      targets["acknowledge_days"])
+    (facts["resp_days"], facts["resp_within"], facts["resp_within_done"], facts["resp_overdue"],
+     facts["resp_not_due"]) = interval("respond", "date_response_sent", targets["respond_days"],
+                                       extension)
 
     close_basis = _close_basis(register.frame)
     if close_basis is not None:
@@ -283,9 +354,14 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
         _note_interval(note, "close", close_fields, rows, complaint, err, negative,
                        errors.mask(rows, (close_basis,)), ~np.isnat(end))
         facts["close_days"] = np.where(use, days, np.nan)
-        facts["close_within"] = np.where(use, days <= COMPLETION_WORKING_DAYS, np.nan)
+        deadline = cal.add_working_days(np.where(recv_ok, recv, np.datetime64("NaT")),
+                                        COMPLETION_WORKING_DAYS)
+        unclosed = complaint & ~err & recv_ok & np.isnat(end)
+        facts["close_within"] = np.where(
+            use, days <= COMPLETION_WORKING_DAYS,
+            np.where(unclosed & (deadline <= as_of64), 0.0, np.nan))
+        facts["close_not_due"] = unclosed & ~(deadline <= as_of64)
         # Open at as_of: received by then and not closed by then.
-        as_of64 = np.datetime64(as_of_d, "D")
         open_err = err | recv_err
         is_open = (complaint & ~open_err & recv_ok & (recv <= as_of64)
                    & (np.isnat(end) | (end > as_of64)))
@@ -303,6 +379,7 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
             excluded[figure] = {"rows": 0, "reasons": {}}
         facts["close_days"] = facts["close_within"] = np.full(n, np.nan)
         facts["open"] = facts["open_over_6_months"] = np.zeros(n, dtype=bool)
+        facts["close_not_due"] = np.zeros(n, dtype=bool)
         facts["open_age_working_days"] = facts["open_age_days"] = np.full(n, np.nan)
 
     # Outcomes.
@@ -314,12 +391,14 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
         facts[code] = use & (outcome == code)
     facts["undecided"] = use & ~(facts["upheld"] | facts["partly_upheld"] | facts["not_upheld"])
 
-    # Escalation: 1/0 over complaints (blank counts as not escalated), NaN when excluded.
+    # Escalation: 1/0 over the complaints whose escalation is known, NaN when not known or
+    # excluded. (The loader reads a blank as No: escalated is marked only when true.)
     esc_err = errors.mask(rows, FIGURE_FIELDS["escalated"])
     note("escalated", rows, FIGURE_FIELDS["escalated"], complaint & esc_err)
     esc = _bool(frame, "escalated")
-    facts["escalated"] = np.where(complaint & ~esc_err, np.nan_to_num(esc, nan=0.0), np.nan)
-    facts["escalation_recorded"] = complaint & ~esc_err & ~np.isnan(esc)
+    known = complaint & ~esc_err & ~np.isnan(esc)
+    facts["escalated"] = np.where(known, esc, np.nan)
+    facts["escalation_recorded"] = known
 
     # Complaints made more than 12 months after the event.
     event = _dates(frame, "date_of_event")
@@ -341,7 +420,15 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
         facts[f"{figure}_excluded"] = err
 
     facts_frame = pd.DataFrame(facts, index=frame.index)
-    return _Prepared(frame, facts_frame, excluded, as_of_d, period, targets, cal, close_basis)
+    return _Prepared(frame, facts_frame, excluded, as_of_d, period, targets, cal, close_basis,
+                     recorded, mapped)
+
+
+def _mapped_fields(register: Register) -> set[str]:
+    """The fields a column is mapped to. (A mapped column left empty throughout is a field the
+    provider does not keep, not a run of misses: _prepare leaves it out of ``recorded``.)"""
+    has = getattr(register, "has_field", None)
+    return {name for name in register.frame.columns if has is None or has(name)}
 
 
 def _note_interval(note: Any, figure: str, fields: tuple[str, ...], rows: np.ndarray,
@@ -499,15 +586,24 @@ def _open_summary(prep: _Prepared) -> dict[str, Any]:
     return base
 
 
-def _indicators(prep: _Prepared, overall: dict[str, Any]) -> dict[str, float | None]:
+Coverage = dict[str, Any]  # {"known": int | None, "of": int, "reason": str (when null)}
+
+
+def _cov(known: int | None, of: int, reason: str | None = None) -> Coverage:
+    out: Coverage = {"known": None if known is None else int(known), "of": int(of)}
+    if reason:
+        out["reason"] = reason
+    return out
+
+
+def _indicators(prep: _Prepared, overall: dict[str, Any]
+                ) -> tuple[dict[str, float | None], dict[str, Coverage]]:
+    """The rubric's indicators and, for each, its coverage (docs/kpis.md, "Coverage")."""
     f, frame = prep.facts, prep.frame
     complaint = f["complaint"].to_numpy()
     n_complaints = int(complaint.sum())
     upheld_any = (f["upheld"] | f["partly_upheld"]).to_numpy()
     n_upheld = int(upheld_any.sum())
-
-    def share_upheld(field: str) -> float | None:
-        return _pct(_present(_text(frame, field), upheld_any).sum(), n_upheld)
 
     # Improvement actions (one per record, in the register's action columns).
     actions = _present(_text(frame, "actions"), upheld_any)
@@ -515,35 +611,48 @@ def _indicators(prep: _Prepared, overall: dict[str, Any]) -> dict[str, float | N
     as_of64 = np.datetime64(prep.as_of, "D")
     act_ok = complaint & ~f["actions_excluded"].to_numpy()
     has_due = act_ok & ~np.isnat(due)
+    done = np.where(done <= as_of64, done, np.datetime64("NaT"))  # completed by as_of
     judged = has_due & (~np.isnat(done) | (due < as_of64))
     on_time = judged & ~np.isnat(done) & (done <= due)
     completed = act_ok & ~np.isnat(done)
     signed = _present(_text(frame, "action_signed_off_by"), completed)
     overdue = has_due & np.isnat(done) & (due < as_of64)
-    told = _bool(frame, "complainant_told_of_improvement") == 1.0
+    told_raw = _bool(frame, "complainant_told_of_improvement")
     with_action = upheld_any & actions
+    told_known = with_action & ~np.isnan(told_raw)
+    any_action = act_ok & _present(_text(frame, "actions"))
 
-    # Responded = a response sent or the case closed; outcome errors leave the row out.
-    responded = (complaint & ~f["outcome_excluded"].to_numpy()
-                 & (~np.isnat(_dates(frame, "date_response_sent"))
-                    | ~np.isnat(_dates(frame, "date_closed"))))
+    # Responded = a response sent or the case closed; outcome errors leave the row out. When the
+    # register records neither date, every complaint is taken as answered for the outcome share.
+    answered_dates = (~np.isnat(_dates(frame, "date_response_sent"))
+                      | ~np.isnat(_dates(frame, "date_closed")))
+    if not ({"date_response_sent", "date_closed"} & prep.recorded):
+        answered_dates = np.ones(len(frame), dtype=bool)
+    responded = complaint & ~f["outcome_excluded"].to_numpy() & answered_dates
     decided = (f["upheld"] | f["partly_upheld"] | f["not_upheld"]).to_numpy()
+    n_responded, n_decided = int(responded.sum()), int((responded & decided).sum())
     due_ok = complaint & ~f["response_due_excluded"].to_numpy()
     themed = _present(_text(frame, "type"), complaint).sum()
-    esc_recorded = bool(f["escalation_recorded"].any())
+    esc_known = int(f["escalation_recorded"].sum())
+    close_known = int((complaint & ~np.isnan(f["close_within"].to_numpy())).sum())
+    close_of = n_complaints - int(f["close_not_due"].sum())
+    recv_known = int((complaint & f["received_ok"].to_numpy()).sum())
 
-    return {
+    def share_upheld(field: str) -> float | None:
+        return _pct(_present(_text(frame, field), upheld_any).sum(), n_upheld)
+
+    values: dict[str, float | None] = {
         "rca_coverage_pct": share_upheld("root_cause"),
         "learning_recorded_pct": share_upheld("learning"),
         "actions_recorded_pct": _pct(actions.sum(), n_upheld),
         "actions_completed_on_time_pct": _pct(on_time.sum(), judged.sum()),
         "actions_signed_off_pct": _pct(signed.sum(), completed.sum()),
         "overdue_actions": int(overdue.sum()) if has_due.any() else None,
-        "complainant_told_of_improvement_pct": _pct((with_action & told).sum(),
-                                                    with_action.sum()),
+        "complainant_told_of_improvement_pct": _pct((told_known & (told_raw == 1.0)).sum(),
+                                                    told_known.sum()),
         "acknowledged_within_target_pct": overall["acknowledged_within_target_pct"],
         "responded_within_target_pct": overall["responded_within_target_pct"],
-        "outcome_recorded_pct": _pct((responded & decided).sum(), responded.sum()),
+        "outcome_recorded_pct": _pct(n_decided, n_responded),
         "investigator_recorded_pct": _pct(_present(_text(frame, "investigator"),
                                                    complaint).sum(), n_complaints),
         "response_due_recorded_pct": _pct(
@@ -551,12 +660,94 @@ def _indicators(prep: _Prepared, overall: dict[str, Any]) -> dict[str, float | N
         "open_over_6_months": (overall["open_over_6_months"]
                                if prep.close_basis is not None and n_complaints else None),
         "completed_within_12_weeks_pct": overall["completed_within_12_weeks_pct"],
-        "escalated_pct": overall["escalated_pct"] if esc_recorded else None,
+        "escalated_pct": overall["escalated_pct"],
         "compliments_recorded": int(f["compliment"].sum()),
         "themes_per_quarter_reported": (
             (1 if 100.0 * themed / n_complaints >= THEMES_COVERAGE else 0)
             if n_complaints else None),
     }
+    coverage: dict[str, Coverage] = {
+        # the upheld complaints are known as far as outcomes are recorded on answered ones
+        "rca_coverage_pct": _cov(n_decided, n_responded),
+        "learning_recorded_pct": _cov(n_decided, n_responded),
+        "actions_recorded_pct": _cov(n_decided, n_responded),
+        "actions_completed_on_time_pct": _cov(has_due.sum(), any_action.sum()),
+        "actions_signed_off_pct": _cov(completed.sum(), completed.sum()),
+        "overdue_actions": _cov(has_due.sum(), any_action.sum()),
+        "complainant_told_of_improvement_pct": _cov(told_known.sum(), with_action.sum()),
+        "acknowledged_within_target_pct": _cov(
+            (complaint & ~np.isnan(f["ack_within"].to_numpy())).sum(),
+            n_complaints - int(f["ack_not_due"].sum())),
+        "responded_within_target_pct": _cov(
+            (complaint & ~np.isnan(f["resp_within"].to_numpy())).sum(),
+            n_complaints - int(f["resp_not_due"].sum())),
+        "outcome_recorded_pct": _cov(n_responded, n_responded),
+        "investigator_recorded_pct": _cov(n_complaints, n_complaints),
+        "response_due_recorded_pct": _cov(int(due_ok.sum()), n_complaints),
+        "open_over_6_months": _cov(recv_known, n_complaints),
+        "completed_within_12_weeks_pct": _cov(close_known, close_of),
+        "escalated_pct": _cov(esc_known, n_complaints),
+        "compliments_recorded": _cov(len(frame), len(frame)),
+        "themes_per_quarter_reported": _cov(n_complaints, n_complaints),
+    }
+    for name, fields in INDICATOR_FIELDS.items():
+        reason = prep.missing(fields)
+        if name in ("open_over_6_months", "completed_within_12_weeks_pct") and not reason \
+                and prep.close_basis is None:
+            reason = "no column mapped to date_closed or date_response_sent"
+        if reason:
+            values[name] = None
+            coverage[name] = _cov(None, coverage[name]["of"], reason)
+    return values, coverage
+
+
+def _figure_coverage(prep: _Prepared, result: dict[str, Any]) -> dict[str, Coverage]:
+    """Coverage of the top-level figures; a figure over a field the register does not record
+    is nulled here, with the reason."""
+    f = prep.facts
+    complaint = f["complaint"].to_numpy()
+    n = int(complaint.sum())
+
+    def known(column: str) -> int:
+        return int((complaint & ~np.isnan(f[column].to_numpy(dtype=float))).sum())
+
+    decided = int(sum(result["outcomes"][k] for k in OUTCOMES))
+    cov: dict[str, Coverage] = {
+        "acknowledged_within_target_pct": _cov(known("ack_within"),
+                                               n - int(f["ack_not_due"].sum())),
+        "acknowledged_within_target_of_acknowledged_pct": _cov(known("ack_within_done"), n),
+        "mean_working_days_to_acknowledge": _cov(known("ack_days"), n),
+        "median_working_days_to_acknowledge": _cov(known("ack_days"), n),
+        "overdue_unacknowledged": _cov(known("ack_within"), n - int(f["ack_not_due"].sum())),
+        "responded_within_target_pct": _cov(known("resp_within"),
+                                            n - int(f["resp_not_due"].sum())),
+        "responded_within_target_of_responded_pct": _cov(known("resp_within_done"), n),
+        "mean_working_days_to_respond": _cov(known("resp_days"), n),
+        "median_working_days_to_respond": _cov(known("resp_days"), n),
+        "overdue_unanswered": _cov(known("resp_within"), n - int(f["resp_not_due"].sum())),
+        "completed_within_12_weeks_pct": _cov(known("close_within"),
+                                              n - int(f["close_not_due"].sum())),
+        "mean_working_days_to_close": _cov(known("close_days"), n),
+        "median_working_days_to_close": _cov(known("close_days"), n),
+        "upheld_pct": _cov(decided, n),
+        "escalated_pct": _cov(int(f["escalation_recorded"].sum()), n),
+        "late_complaints.pct": _cov(int(f["has_event_date"].sum()), n),
+    }
+    for name, fields in FIGURE_REQUIRES.items():
+        reason = prep.missing(fields)
+        if reason:
+            result[name] = None
+            cov[name] = _cov(None, cov[name]["of"], reason)
+    if prep.close_basis is None:
+        reason = "no column mapped to date_closed or date_response_sent"
+        for name in ("completed_within_12_weeks_pct", "mean_working_days_to_close",
+                     "median_working_days_to_close"):
+            result[name] = None
+            cov[name] = _cov(None, n, reason)
+    if "date_of_event" not in prep.recorded:
+        result["late_complaints"] = {"count": None, "with_event_date": 0, "pct": None}
+        cov["late_complaints.pct"] = _cov(None, n, "no column mapped to date_of_event")
+    return cov
 
 
 # ----------------------------------------------------------------------------------------------
@@ -568,11 +759,19 @@ def compute_kpis(register: Register, *, as_of: Any = None, targets: Any = None,
     """The complaint-handling KPIs of the records received in ``period`` (all when None).
 
     ``as_of`` (default today, or the period's end when that is earlier) is when open cases are
-    aged; ``targets`` override the default 5 / 20 working days; ``calendar`` is a WorkCalendar
-    or a region name (england-wales default). Returns a JSON-ready dict: see docs/kpis.md.
+    aged and deadlines judged; ``targets`` override the default 5 / 20 working days;
+    ``calendar`` is a WorkCalendar or a region name (england-wales default). Returns a JSON-ready
+    dict: see docs/kpis.md. ``coverage`` holds, for every figure, how many records it is known
+    for and of how many, and why it is null where the register does not record its field.
     """
     prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
     return _report(prep)
+
+
+def _within_done_pct(facts: pd.DataFrame, column: str) -> float | None:
+    values = facts[column].to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    return round(100.0 * float(values.mean()), 1) if values.size else None
 
 
 def _report(prep: _Prepared) -> dict[str, Any]:
@@ -594,10 +793,17 @@ def _report(prep: _Prepared) -> dict[str, Any]:
         "complaints": n_complaints,
         "compliments": int(f["compliment"].sum()),
         "by_month": _by_month(prep),
+        "mean_working_days_to_acknowledge": overall["mean_working_days_to_acknowledge"],
+        "median_working_days_to_acknowledge": overall["median_working_days_to_acknowledge"],
+        "acknowledged_within_target_pct": overall["acknowledged_within_target_pct"],
+        "acknowledged_within_target_of_acknowledged_pct": _within_done_pct(f, "ack_within_done"),
+        "overdue_unacknowledged": int(f["ack_overdue"].sum()),
+        "mean_working_days_to_respond": overall["mean_working_days_to_respond"],
+        "median_working_days_to_respond": overall["median_working_days_to_respond"],
+        "responded_within_target_pct": overall["responded_within_target_pct"],
+        "responded_within_target_of_responded_pct": _within_done_pct(f, "resp_within_done"),
+        "overdue_unanswered": int(f["resp_overdue"].sum()),
         **{k: overall[k] for k in (
-            "mean_working_days_to_acknowledge", "median_working_days_to_acknowledge",
-            "acknowledged_within_target_pct", "mean_working_days_to_respond",
-            "median_working_days_to_respond", "responded_within_target_pct",
             "mean_working_days_to_close", "median_working_days_to_close",
             "completed_within_12_weeks_pct")},
         "outcomes": {k: int(overall[k]) for k in (*OUTCOMES, "undecided")},
@@ -611,7 +817,10 @@ def _report(prep: _Prepared) -> dict[str, Any]:
                             "pct": _pct(late_n, event_n)},
         "excluded": prep.excluded,
     }
-    result["indicators"] = _indicators(prep, overall)
+    figure_cov = _figure_coverage(prep, result)
+    values, ind_cov = _indicators(prep, {**overall, **result})
+    result["indicators"] = values
+    result["coverage"] = {**figure_cov, **{f"indicators.{k}": v for k, v in ind_cov.items()}}
     return result
 
 
@@ -619,13 +828,33 @@ def indicators(register: Register, *, as_of: Any = None, targets: Any = None,
                calendar: WorkCalendar | str | None = None,
                period: Any = None) -> dict[str, float | None]:
     """Every rubric data-check indicator (workbench.rubric.model.DATA_CHECK_KPIS) by name;
-    None where there is nothing to compute it over. Same arguments as :func:`compute_kpis`."""
+    None where there is nothing to compute it over or the register does not record its fields.
+    Same arguments as :func:`compute_kpis` (whose ``coverage`` gives each one's coverage)."""
     prep = _prepare(register, as_of=as_of, targets=targets, calendar=calendar, period=period)
-    row = _aggregate(prep.facts, None)
-    overall = {k: _none(row[k].iloc[0]) if len(row) else None for k in GROUP_COLUMNS}
-    if not len(row):
-        overall["open_over_6_months"] = 0
-    return _indicators(prep, overall)
+    return _report(prep)["indicators"]
+
+
+def unsupported(register: Register, result: Mapping[str, Any]) -> list[str]:
+    """What the register cannot support, one line each: every required field with no column
+    mapped, then every figure of ``result`` (a compute_kpis object) that is unknown, with why."""
+    from workbench.analysis.measures import measure  # (measures reads YAML: only when asked)
+    from workbench.register.schema import load_schema
+
+    has = getattr(register, "has_field", lambda name: name in register.frame.columns)
+    lines = [f"no column mapped to {f.name}, a required field: figures that need it are unknown"
+             for f in load_schema().fields.values() if f.required and not has(f.name)]
+    for key, cov in (result.get("coverage") or {}).items():
+        if cov.get("known") is None:
+            lines.append(f"{measure(key).label} ({key}) is unknown: {cov.get('reason')}")
+    return lines
+
+
+def counted_rows(register: Register, *, as_of: Any = None, period: Any = None) -> np.ndarray:
+    """The spreadsheet rows (``_row``) of the complaints and compliments every figure counts:
+    in the period, not a later copy of a duplicate, of a known record kind."""
+    prep = _prepare(register, as_of=as_of, period=period)
+    return prep.frame["_row"].to_numpy(dtype="int64") if "_row" in prep.frame else \
+        np.arange(2, len(prep.frame) + 2)
 
 
 def kpis_by(register: Register, by: str | list[str], *, as_of: Any = None, targets: Any = None,

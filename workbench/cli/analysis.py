@@ -48,7 +48,7 @@ def kpis(path: Path, mapping: Path | None, as_of: dt.date | None, period: str | 
          closures: list[dt.date], as_json: bool) -> None:
     """KPIs of the complaints register at PATH: volumes, timeliness, outcomes, open cases."""
     # the analysis stack is imported here, not at start-up, so every other command starts fast
-    from workbench.analysis.kpis import compute_kpis
+    from workbench.analysis.kpis import compute_kpis, unsupported
     from workbench.analysis.periods import parse_period
     from workbench.analysis.workdays import WorkCalendar
     from workbench.register.loader import load_register
@@ -59,6 +59,8 @@ def kpis(path: Path, mapping: Path | None, as_of: dt.date | None, period: str | 
     parsed = parse_period(period) if period is not None else None
     reg = load_register(path, mapping, as_of=as_of)
     result = compute_kpis(reg, as_of=as_of, targets=targets, calendar=calendar, period=parsed)
+    for line in unsupported(reg, result):  # on stderr: --json keeps stdout one object
+        click.echo(f"warning: {path}: {line}", err=True)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -136,4 +138,12 @@ def summary_text(k: dict[str, Any], *, source: str = "") -> str:
             lines.append(f"  {figure:<18} {e['rows']:>6}  ({reasons})")
     lines += ["", "Indicators"]
     lines += [f"  {name:<38} {_fmt(value)}" for name, value in sorted(k["indicators"].items())]
+    coverage = k.get("coverage") or {}
+    partial = [(key, c) for key, c in coverage.items()
+               if c.get("known") is not None and c["known"] < c["of"]]
+    if partial:
+        from workbench.analysis.measures import coverage_text
+
+        lines += ["", "Figures known for part of the register"]
+        lines += [f"  {key:<46} {coverage_text(key, c)}" for key, c in partial]
     return "\n".join(lines)

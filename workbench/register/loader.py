@@ -31,6 +31,17 @@ class Register:
     mapping: Any = None  # the effective workbench.register.mapping.Mapping
     warnings: list[str] = field(default_factory=list)  # file-level notes (e.g. no data rows)
 
+    def has_field(self, name: str) -> bool:
+        """Whether the register records ``name`` at all: a column is mapped to it (escalation
+        also counts as recorded through a stage or escalation-date column). A frame built by
+        hand, with no mapping, records the fields it has as columns."""
+        if self.mapping is None:
+            return name in self.frame.columns
+        columns = self.mapping.columns
+        if name == "escalated":
+            return any(c in columns for c in ("escalated", "stage", *ESCALATION_DATES))
+        return name in columns
+
     @property
     def rows(self) -> int:
         """Number of records (data rows) in the register."""
@@ -130,6 +141,10 @@ def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | Non
             cols[f.name], unknown = recognise(src, f.name, effective, schema)
             if unknown.any():
                 ctx.unknown[f.name] = unknown
+            if f.marked_only_when_true:  # a blank cell is No; a "not known" spelling stays NA
+                blank = _as_text(src).isna()
+                if not blank.all():  # a column left empty throughout records nothing
+                    cols[f.name] = cols[f.name].mask(blank, False)
             ctx.source[f.name] = src
         elif f.type == "int":
             cols[f.name], bad = _as_int(src)

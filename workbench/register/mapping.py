@@ -222,7 +222,9 @@ def recognise(values: pd.Series, field: str, mapping: Mapping | None,
     """Source cells of a category or bool field as canonical values, and a mask of unknown ones.
 
     Looked up per distinct value: the mapping's spelling (exact, then normalised) wins over the
-    schema's codes and synonyms. A category field with no allowed list keeps its text.
+    schema's codes and synonyms. A category field with no allowed list keeps its text. In a bool
+    field the schema's "not known" spellings ("N/A", "unknown", "tbc", "-") are read as not known
+    (NA), like a blank, and are not unknown values: a mapping may still map one to true or false.
     """
     schema = schema or load_schema()
     f = schema.fields[field]
@@ -245,7 +247,7 @@ def recognise(values: pd.Series, field: str, mapping: Mapping | None,
             result.append(exact[text])
         elif n in loose:
             result.append(loose[n])
-        elif not text:
+        elif not text or (f.type == "bool" and n in schema.not_known_index):
             result.append(None)
         elif f.type == "bool" or f.allowed:
             result.append(index.get(n))

@@ -45,6 +45,9 @@ class FieldDef:
     description: str = ""
     synonyms: tuple[str, ...] = ()
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> spellings
+    # A bool field registers commonly mark only when true (a blank cell in a mapped column is
+    # No); for every other bool field a blank is unknown (docs/kpis.md, "Three states").
+    marked_only_when_true: bool = False
 
     @property
     def label(self) -> str:
@@ -75,6 +78,7 @@ class Schema:
     booleans: dict[bool, tuple[str, ...]]
     checks: dict[str, CheckDef]
     path: Path | None = None
+    not_known: tuple[str, ...] = ()  # spellings of "not known" in a bool field (read as unknown)
 
     def of_type(self, kind: str) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.type == kind]
@@ -95,6 +99,12 @@ class Schema:
     @functools.cached_property
     def boolean_index(self) -> dict[str, bool]:
         return {normalise(s): flag for flag, spellings in self.booleans.items() for s in spellings}
+
+    @functools.cached_property
+    def not_known_index(self) -> frozenset[str]:
+        """Normalised "not known" spellings ("N/A", "unknown", "tbc"...); punctuation-only
+        cells ("-", "?") normalise to "" and are in it too."""
+        return frozenset({"", *(normalise(s) for s in self.not_known)})
 
     def value_index(self, name: str) -> dict[str, str]:
         """Normalised spelling -> canonical code for a category field with allowed values."""
@@ -142,9 +152,16 @@ def parse_schema(path: str | Path) -> Schema:
             unique=bool(spec.get("unique", False)), personal=bool(spec.get("personal", False)),
             allowed=allowed, default=spec.get("default"), description=spec.get("description", ""),
             synonyms=synonyms, values=values,
+            marked_only_when_true=bool(spec.get("marked_only_when_true", False)),
         )
     booleans = {flag: tuple(str(s) for s in (data.get("booleans") or {}).get(flag, ()))
                 for flag in (True, False)}
+    not_known = tuple(str(s) for s in (data.get("booleans") or {}).get("unknown", ()))
+    overlap = {normalise(s) for s in not_known} & {normalise(s) for v in booleans.values()
+                                                   for s in v}
+    if overlap:
+        raise _problem(doc.path, doc.line(("booleans", "unknown")),
+                       f"booleans: {sorted(overlap)} listed both as unknown and as true/false")
     checks: dict[str, CheckDef] = {}
     for name, spec in (data.get("checks") or {}).items():
         spec = dict(spec or {})
@@ -156,7 +173,7 @@ def parse_schema(path: str | Path) -> Schema:
     if not fields:
         raise _problem(doc.path, 1, "the schema declares no fields")
     return Schema(id=str(data.get("id", "")), version=int(data.get("version", 1)), fields=fields,
-                  booleans=booleans, checks=checks, path=doc.path)
+                  booleans=booleans, checks=checks, path=doc.path, not_known=not_known)
 
 
 def load_schema(path: str | Path | None = None) -> Schema:

@@ -99,7 +99,8 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
         register, provider, as_of=as_of, targets=targets, period=period)
     timings["kpis"] = time.perf_counter() - t
     t = time.perf_counter()
-    results.rca_coverage = rootcause.rca_coverage(register)
+    # the indicator itself (one figure, one value): not a second computation over other rows
+    results.rca_coverage = results.indicators.get("rca_coverage_pct")
     results.pareto = rootcause.pareto(register)
     timings["root_causes"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -107,7 +108,7 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     timings["themes"] = time.perf_counter() - t
     t = time.perf_counter()
     results.actions = actions.actions_table(register, as_of)
-    results.actions_summary = actions.summary(register, as_of)
+    results.actions_summary = actions.summary(register, as_of, period=period)
     timings["actions"] = time.perf_counter() - t
     t = time.perf_counter()
     results_io.apply_assessment(results, rubric,
@@ -250,7 +251,8 @@ def show_assessment(results: ProviderResults, *, interactive: bool, db: str | No
     rubric = rubric_at(rubric_path or default_rubric_path())
     if interactive:
         form = ScoringForm.open(db=db, provider=results.provider_id, period=results.period,
-                                rubric=rubric, indicators=results.indicators)
+                                rubric=rubric, indicators=results.indicators,
+                                coverage=(results.kpis or {}).get("coverage"))
         _show(form.widget)
         return form
     if results.total_score is None:

@@ -121,7 +121,8 @@ def apply_assessment(results: ProviderResults, rubric: Rubric,
             last = max(stamped, key=lambda s: s.updated_at)
             results.last_updated = dt.datetime.fromisoformat(last.updated_at)
             results.last_updated_by = last.assessor
-        results.contradictions = contradictions(rubric, assessment, results.indicators)
+        results.contradictions = contradictions(rubric, assessment, results.indicators,
+                                                (results.kpis or {}).get("coverage"))
 
 
 def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:

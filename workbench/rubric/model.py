@@ -43,6 +43,8 @@ class DataCheck(_Strict):
     op: Op = ">="
     threshold: float
     note: str | None = None
+    # the check suggests nothing when its figure is known for less than this % of its records
+    min_coverage: float = Field(default=80.0, ge=0, le=100)
 
     @field_validator("kpi")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.analysis.measures import measure, value_text
 from workbench.core.errors import WorkbenchError
 from workbench.rubric.model import Item, Rubric, Section
 from workbench.scoring.assessment import (
@@ -22,7 +23,12 @@ from workbench.scoring.assessment import (
     scores,
     unevidenced_yes,
 )
-from workbench.scoring.contradictions import contradictions, suggestion_note
+from workbench.scoring.contradictions import (
+    Coverage,
+    contradictions,
+    expected_text,
+    suggestion_note,
+)
 from workbench.scoring.store import ItemConflict, Store
 
 ANSWER_OPTIONS = (("Yes", "yes"), ("No", "no"), ("Not answered", ""))
@@ -63,7 +69,7 @@ class ItemEditor:
                 f"<div style='color:#555;font-size:90%'>Evidence expected: "
                 f"{_esc('; '.join(item.evidence))}</div>")
         self.text = w.HTML(head)
-        note = (suggestion_note(item.data_check, form.indicators)
+        note = (suggestion_note(item.data_check, form.indicators, form.coverage)
                 if item.data_check is not None else None)
         self.suggestion = w.HTML(f"<i style='{_WARN}'>Suggested by the data: {_esc(note)}</i>"
                                  if note else "")
@@ -223,9 +229,10 @@ class ScoringForm:
 
     def __init__(self, store: Store, assessment_id: int, rubric: Rubric,
                  indicators: Mapping[str, float | None] | None = None,
-                 assessor: str | None = None):
+                 assessor: str | None = None, coverage: Coverage | None = None):
         self.store, self.assessment_id, self.rubric = store, assessment_id, rubric
         self.indicators = dict(indicators) if indicators else None
+        self.coverage = dict(coverage) if coverage else None
         self.assessor = assessor or default_assessor()
         loaded = store.load(assessment_id)
         info = loaded.info
@@ -253,7 +260,7 @@ class ScoringForm:
     @classmethod
     def open(cls, *, provider: str, period: str, rubric: Rubric, db: str | None = None,
              indicators: Mapping[str, float | None] | None = None,
-             assessor: str | None = None) -> ScoringForm:
+             assessor: str | None = None, coverage: Coverage | None = None) -> ScoringForm:
         """The form for a provider's assessment in ``db`` (WORKBENCH_DB or outputs/workbench.db
         when None), starting that assessment if there is none yet."""
         store = Store(db)
@@ -263,7 +270,7 @@ class ScoringForm:
         else:
             assessment_id = store.create_assessment(provider, period, rubric,
                                                     who=assessor or default_assessor())
-        return cls(store, assessment_id, rubric, indicators, assessor)
+        return cls(store, assessment_id, rubric, indicators, assessor, coverage)
 
     @property
     def locked(self) -> bool:
@@ -332,7 +339,8 @@ class ScoringForm:
 
 
 def summary_html(store: Store, assessment_id: int, rubric: Rubric,
-                 indicators: Mapping[str, float | None] | None = None) -> str:
+                 indicators: Mapping[str, float | None] | None = None,
+                 coverage: Coverage | None = None) -> str:
     """A read-only HTML summary of the stored assessment: scores, answers, evidence, blockers."""
     assessment: Assessment = store.load(assessment_id)
     info = assessment.info
@@ -358,12 +366,15 @@ def summary_html(store: Store, assessment_id: int, rubric: Rubric,
                    f"<td>{_esc(st.commentary)}</td><td>{action}</td></tr>")
     out.append("</table>")
     if indicators:
-        frame = contradictions(rubric, assessment, indicators)
+        frame = contradictions(rubric, assessment, indicators, coverage)
         if len(frame):
             out.append("<h4>Answers the register figures contradict</h4><ul>")
+            checks = {item.id: item.data_check for _, item in rubric.items()}
             for row in frame.itertuples():
-                out.append(f"<li>{_esc(row.item)} answered {_esc(row.answer)}: {_esc(row.kpi)} "
-                           f"{row.figure:g} (expected {_esc(row.op)} {row.threshold:g}) suggests "
+                check = checks[row.item]
+                out.append(f"<li>{_esc(row.item)} answered {_esc(row.answer)}: "
+                           f"{_esc(measure(row.kpi).label)} {_esc(value_text(row.kpi, row.figure))}"
+                           f" (expected {_esc(expected_text(check))}) suggests "
                            f"{_esc(row.suggestion)}</li>")
             out.append("</ul>")
     problems = finalise_problems(rubric, assessment)
@@ -375,8 +386,9 @@ def summary_html(store: Store, assessment_id: int, rubric: Rubric,
 
 
 def summary_view(store: Store, assessment_id: int, rubric: Rubric,
-                 indicators: Mapping[str, float | None] | None = None):
+                 indicators: Mapping[str, float | None] | None = None,
+                 coverage: Coverage | None = None):
     """The summary as an IPython HTML display object (static output: fine in papermill runs)."""
     from IPython.display import HTML
 
-    return HTML(summary_html(store, assessment_id, rubric, indicators))
+    return HTML(summary_html(store, assessment_id, rubric, indicators, coverage))
