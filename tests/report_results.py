@@ -6,7 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
-from workbench.reports.results import ProviderResults
+from workbench.core.paths import DEFAULT_RUBRIC
+from workbench.reports.results import ProviderResults, rubric_expectations
+from workbench.rubric.model import load_rubric
 from workbench.scoring.assessment import SectionScore
 
 SECTIONS = [("1", "Organisational Culture", 21), ("2", "Accessibility", 11),
@@ -117,10 +119,12 @@ def make_results(provider_id: str = "oakwood-care", name: str = "Oakwood Care Ho
                              "check": ["date"], "value": ["=1+1"], "message": ["not a date"],
                              "severity": ["error"]}),
         kpis=kpis, indicators={"rca_coverage_pct": 80.0, "overdue_actions": 1},
-        by_period=by_period, rca_coverage=62.5, pareto=pareto, themes=themes_result(),
+        by_period=by_period, rca_coverage=80.0,  # the indicator: one value
+        pareto=pareto, themes=themes_result(),
         actions=actions,
         actions_summary={"actions": 3, "completed": 1, "overdue": 1, "open": 1,
                          "no_due_date": 0, "completed_on_time_pct": 100.0,
                          "signed_off_pct": 100.0, "told_pct": 33.3},
         sections=sections, total_score=sum(scores), max_score=85, items=items,
+        expectations=rubric_expectations(load_rubric(DEFAULT_RUBRIC)),
     )

@@ -17,12 +17,13 @@ import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
 
+from workbench.analysis.measures import coverage_text, measure
 from workbench.reports import htmlreport
 from workbench.reports.excel import Rag
 from workbench.reports.portfolio import funnel_data, funnel_plot, pooled_rate, portfolio_table
 from workbench.reports.redaction import redact
-from workbench.reports.results import ProviderResults
-from workbench.reports.scorecharts import theme_table
+from workbench.reports.results import ProviderResults, theme_table
+from workbench.reports.scorecard import expected_text, kpi_rag
 
 SCORECARD_NOTEBOOK = "scorecard_dashboard.ipynb"
 SECTION_RAG = Rag(green=80, amber=60)
@@ -155,7 +156,7 @@ def sections_html(results: ProviderResults) -> str:
 
 @dataclass(frozen=True)
 class Tile:
-    """One KPI tile: the figure, its display text, the target and the RAG status."""
+    """One KPI tile: the figure, its display text, the target, the RAG status and coverage."""
 
     key: str
     label: str
@@ -163,6 +164,7 @@ class Tile:
     text: str
     target: str
     rag: str | None
+    coverage: str = ""
 
 
 def _open_past_20(k: dict[str, Any]) -> Any:
@@ -170,35 +172,51 @@ def _open_past_20(k: dict[str, Any]) -> Any:
 
 
 def kpi_tiles(results: ProviderResults) -> list[Tile]:
-    """The headline KPI tiles against their targets."""
+    """The headline KPI tiles: each figure with its coverage and the rubric's expected level
+    (one definition and one expectation wherever the figure is shown)."""
     k = results.kpis or {}
+    coverage = k.get("coverage") or {}
+    expectations = results.expectations or {}
     targets = {**(results.targets or {}), **(k.get("targets") or {})}
     ack, resp = targets.get("acknowledge_days"), targets.get("respond_days")
     resp_rule = Rag(resp, resp * 1.25, higher_is_better=False) if resp else None
-    pct90 = Rag(90, 75)
-    specs: list[tuple[str, str, Any, str, str, Rag | None]] = [
-        ("complaints", "Complaints received", k.get("complaints"), "", "", None),
-        ("acknowledged_within_target_pct", "Acknowledged within target",
+
+    def target(days: Any, key: str) -> str:
+        parts = [f"target {days} working days" if days else "",
+                 expected_text(key, expectations)]
+        return "; ".join(p for p in parts if p)
+
+    specs: list[tuple[str, str, Any, str, str, Rag | None, str]] = [
+        ("complaints", "Complaints received", k.get("complaints"), "", "", None, ""),
+        ("acknowledged_within_target_pct", measure("acknowledged_within_target_pct").label,
          k.get("acknowledged_within_target_pct"), " %",
-         f"target {ack} working days; 90 % expected" if ack else "", pct90),
-        ("responded_within_target_pct", "Responded to within target",
+         target(ack, "acknowledged_within_target_pct"),
+         kpi_rag("acknowledged_within_target_pct", expectations),
+         "acknowledged_within_target_pct"),
+        ("responded_within_target_pct", measure("responded_within_target_pct").label,
          k.get("responded_within_target_pct"), " %",
-         f"target {resp} working days; 90 % expected" if resp else "", pct90),
+         target(resp, "responded_within_target_pct"),
+         kpi_rag("responded_within_target_pct", expectations), "responded_within_target_pct"),
         ("median_working_days_to_respond", "Median working days to respond",
          k.get("median_working_days_to_respond"), "",
-         f"target {resp} working days" if resp else "", resp_rule),
+         f"target {resp} working days" if resp else "", resp_rule,
+         "median_working_days_to_respond"),
         ("upheld_pct", "Upheld or partly upheld", k.get("upheld_pct"), " %",
-         "of complaints with an outcome", None),
+         "of complaints with an outcome", None, "upheld_pct"),
         ("escalated_pct", "Escalated", k.get("escalated_pct"), " %",
-         "beyond the first response", None),
+         "beyond the first response", None, "escalated_pct"),
         ("open_past_20_working_days", "Open past 20 working days", _open_past_20(k), "",
-         "target 0", Rag(0, 2, higher_is_better=False)),
-        ("rca_coverage", "Root cause recorded", results.rca_coverage, " %",
-         "of upheld complaints; 90 % expected", Rag(90, 70)),
+         "target 0", Rag(0, 2, higher_is_better=False), ""),
+        ("rca_coverage", measure("rca_coverage_pct").label, results.rca_coverage, " %",
+         "; ".join(p for p in ("of upheld complaints",
+                               expected_text("rca_coverage", expectations)) if p),
+         kpi_rag("rca_coverage", expectations), "indicators.rca_coverage_pct"),
     ]
-    return [Tile(key, label, None if is_missing(value) else value, fmt(value, unit), target,
-                 rule.status(value) if rule is not None and not is_missing(value) else None)
-            for key, label, value, unit, target, rule in specs]
+    return [Tile(key, label, None if is_missing(value) else value,
+                 fmt(value, unit) if not is_missing(value) else "unknown", tgt,
+                 rule.status(value) if rule is not None and not is_missing(value) else None,
+                 coverage_text(cov_key, coverage.get(cov_key)) if cov_key else "")
+            for key, label, value, unit, tgt, rule, cov_key in specs]
 
 
 def tiles_html(tiles: Iterable[Tile]) -> str:

@@ -30,8 +30,16 @@ from workbench.reports.portfolio import (
     suppress_count,
 )
 from workbench.reports.redaction import redact
-from workbench.reports.results import ProviderResults
-from workbench.reports.scorecard import KPI_RAG, SECTION_RAG, label, pairs, section_rows, total_text
+from workbench.reports.results import ProviderResults, theme_table
+from workbench.reports.scorecard import (
+    SECTION_RAG,
+    expected_text,
+    kpi_rag,
+    label,
+    pairs,
+    section_rows,
+    total_text,
+)
 
 # report key -> (template, file name, suppress small numbers)
 REPORTS: dict[str, tuple[str, str, bool]] = {
@@ -163,8 +171,9 @@ def cause_rows(results: ProviderResults, public: bool) -> list[dict[str, Any]]:
 
 def theme_rows(results: ProviderResults) -> list[dict[str, Any]]:
     """Text themes (internal reports only): theme, label, complaints, share %."""
-    frame = getattr(results.themes, "themes", None)
-    if not isinstance(frame, pd.DataFrame) or frame.empty:
+    # results read back from results.json hold the themes as a dict of tables
+    frame = theme_table(results.themes, "themes")
+    if frame.empty:
         return []
     return [{"theme": r.get("theme"), "label": r.get("label"), "count": r.get("size"),
              "pct": round(100 * float(r["share"]), 1) if _n(r.get("share")) is not None else None}
@@ -174,8 +183,8 @@ def theme_rows(results: ProviderResults) -> list[dict[str, Any]]:
 def emerging_rows(results: ProviderResults, attr: str, key: str, public: bool
                   ) -> list[dict[str, Any]]:
     """Emerging themes or types in the latest quarter (only those flagged emerging)."""
-    frame = getattr(results.themes, attr, None)
-    if not isinstance(frame, pd.DataFrame) or frame.empty or "emerging" not in frame:
+    frame = theme_table(results.themes, attr)
+    if frame.empty or "emerging" not in frame:
         return []
     rows = []
     for r in table_rows(frame[frame["emerging"].astype(bool)]):
@@ -285,9 +294,12 @@ def timeliness_rows(results: ProviderResults, public: bool) -> list[dict[str, An
         if key not in k:
             continue
         value = _rate(k.get(key), complaints)
-        rule = KPI_RAG.get(key)
+        rule = kpi_rag(key, results.expectations)
         status = (_met(value, target, at_most=True) if at_most else
                   rule.status(value) if rule else None)
+        expected = expected_text(key, results.expectations)
+        if expected and not at_most:
+            target = f"{target}; {expected}" if target else expected
         rows.append({"key": key, "measure": label(key), "value": value, "target": target,
                      "status": status})
     return rows
@@ -298,11 +310,12 @@ def commissioner_rows(results: ProviderResults) -> list[dict[str, Any]]:
     targets = {**(results.targets or {}), **((results.kpis or {}).get("targets") or {})}
     resp = targets.get("respond_days")
     rows = quarter_rows(results, public=False)
+    ack_rule = kpi_rag("acknowledged_within_target_pct", results.expectations)
+    resp_rule = kpi_rag("responded_within_target_pct", results.expectations)
     for r in rows:
-        r["ack_status"] = KPI_RAG["acknowledged_within_target_pct"].status(
-            r["acknowledged_within_target_pct"])
-        r["resp_status"] = KPI_RAG["responded_within_target_pct"].status(
-            r["responded_within_target_pct"])
+        r["ack_status"] = ack_rule.status(r["acknowledged_within_target_pct"]) if ack_rule else None
+        r["resp_status"] = (resp_rule.status(r["responded_within_target_pct"]) if resp_rule
+                            else None)
         r["median_status"] = _met(r["median_working_days_to_respond"], resp, at_most=True)
     return rows
 

@@ -22,7 +22,7 @@ from workbench.reports.excel import (
 )
 from workbench.reports.htmlreport import SUPPRESSED, chart_svg, table_rows, write_html
 from workbench.reports.results import ProviderResults
-from workbench.reports.scorecard import KPI_RAG, SECTION_RAG
+from workbench.reports.scorecard import SECTION_RAG, kpi_rag
 
 # Counts of 1 to 4 are shown as "<5" (0 is shown: it identifies nobody).
 SUPPRESS_BELOW = 5
@@ -317,9 +317,11 @@ def display_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.D
 
 
 def _xlsx(table: pd.DataFrame, bench: pd.DataFrame, pos: pd.DataFrame, funnel: pd.DataFrame,
-          notes: list[tuple[str, Any]], path: Path) -> Path:
+          notes: list[tuple[str, Any]], path: Path,
+          expectations: dict[str, Any] | None = None) -> Path:
     wb = new_workbook()
-    rag = {"total_pct": SECTION_RAG, **{k: v for k, v in KPI_RAG.items() if k in table.columns}}
+    rules = {k: kpi_rag(k, expectations) for k in table.columns}
+    rag = {"total_pct": SECTION_RAG, **{k: r for k, r in rules.items() if r is not None}}
     write_frame(wb.create_sheet("Portfolio"), table, headers=LABELS, rag=rag,
                 number_formats={c: PCT_FORMAT for c in RATE_SOURCES} | {"total_pct": PCT_FORMAT})
     write_frame(wb.create_sheet("Benchmark"), bench.reset_index(),
@@ -370,7 +372,9 @@ def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict
     pos = positions(table, bench)
     funnel = funnel_data(table, "upheld", pooled=pooled_rate(results, "upheld"))
     method = notes(results)
-    paths = {"xlsx": _xlsx(table, bench, pos, funnel, method, out_dir / "portfolio.xlsx")}
+    expectations = {k: v for r in results for k, v in (r.expectations or {}).items()}
+    paths = {"xlsx": _xlsx(table, bench, pos, funnel, method, out_dir / "portfolio.xlsx",
+                           expectations)}
     flagged = funnel[funnel["flag"] != "within"]
     svg = chart_svg(funnel_plot(funnel))
     main_cols = ["name", "service_type", "service_users", *section_columns(table), "total_score",

@@ -53,6 +53,9 @@ class ProviderResults:
     contradictions: pd.DataFrame = field(default_factory=pd.DataFrame)
     last_updated: dt.datetime | None = None
     last_updated_by: str | None = None
+    # indicator -> the rubric data check that sets its expected level (op, threshold, item): the
+    # one expectation shown and coloured against wherever the figure appears
+    expectations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """A small JSON-safe summary for batch tables and the portfolio."""
@@ -80,6 +83,24 @@ class ProviderResults:
             "rca_coverage": self.rca_coverage,
             "overdue_actions": self.actions_summary.get("overdue"),
         }
+
+
+def theme_table(themes: Any, name: str) -> pd.DataFrame:
+    """One table of a themes result (object or its JSON dict); empty when absent."""
+    if themes is None:
+        return pd.DataFrame()
+    value = themes.get(name) if isinstance(themes, dict) else getattr(themes, name, None)
+    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+
+
+def rubric_expectations(rubric: Rubric) -> dict[str, dict[str, Any]]:
+    """Each indicator's expected level from the rubric's data checks (the first item naming it)."""
+    out: dict[str, dict[str, Any]] = {}
+    for _, item in rubric.items():
+        check = item.data_check
+        if check is not None and check.kpi not in out:
+            out[check.kpi] = {"op": check.op, "threshold": check.threshold, "item": item.id}
+    return out
 
 
 def stored_assessment(store: Any, provider_id: str, period: str,
@@ -115,6 +136,7 @@ def apply_assessment(results: ProviderResults, rubric: Rubric,
                                                 "commentary"])
     results.last_updated = results.last_updated_by = None
     results.contradictions = pd.DataFrame()
+    results.expectations = rubric_expectations(rubric)
     if assessment is not None:
         stamped = [s for s in assessment.items.values() if s.updated_at]
         if stamped:

@@ -20,29 +20,48 @@ from workbench.reports.excel import (
     write_frame,
     write_pairs,
 )
-from workbench.reports.results import ProviderResults
+from workbench.reports.results import ProviderResults, theme_table
 
 # Section and total score, % of the maximum.
 SECTION_RAG = Rag(green=80, amber=60)
 
-# RAG thresholds of the KPIs that have a direction (the others are shown without colour).
-KPI_RAG: dict[str, Rag] = {
-    "acknowledged_within_target_pct": Rag(90, 75),
-    "responded_within_target_pct": Rag(90, 75),
-    "rca_coverage": Rag(90, 70),
-    "rca_coverage_pct": Rag(90, 70),
-    "learning_recorded_pct": Rag(90, 70),
-    "actions_recorded_pct": Rag(90, 70),
-    "actions_completed_on_time_pct": Rag(90, 70),
-    "actions_signed_off_pct": Rag(90, 70),
-    "complainant_told_of_improvement_pct": Rag(90, 70),
-    "outcome_recorded_pct": Rag(95, 80),
-    "investigator_recorded_pct": Rag(95, 80),
-    "response_due_recorded_pct": Rag(95, 80),
-    "completed_within_12_weeks_pct": Rag(90, 75),
-    "overdue_actions": Rag(0, 2, higher_is_better=False),
-    "open_over_6_months": Rag(0, 1, higher_is_better=False),
-}
+# A figure meets its expectation (green) as the rubric's data check sets it; amber is a band
+# just short of it: this many points for a percentage, this many for a count.
+AMBER_BAND = {"pct": 15.0, "count": 2.0}
+# KPI object keys that are a rubric indicator under another name
+INDICATOR_OF = {"rca_coverage": "rca_coverage_pct", "actions_overdue": "overdue_actions",
+                "actions_completed_on_time_pct": "actions_completed_on_time_pct",
+                "actions_signed_off_pct": "actions_signed_off_pct",
+                "actions_told_pct": "complainant_told_of_improvement_pct",
+                "open_past_6_months": "open_over_6_months"}
+_WORDS = {">=": "at least", "<=": "at most", "==": "exactly", ">": "more than", "<": "less than"}
+
+
+def expectation(key: str, expectations: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The rubric's expectation of a figure (op, threshold, item), or None."""
+    return (expectations or {}).get(INDICATOR_OF.get(key, key))
+
+
+def kpi_rag(key: str, expectations: Mapping[str, Any] | None) -> Rag | None:
+    """Red/amber/green against the rubric's expected level (None: no expectation to meet)."""
+    exp = expectation(key, expectations)
+    if exp is None or exp["op"] == "==":
+        return None
+    threshold = float(exp["threshold"])
+    band = AMBER_BAND["pct" if INDICATOR_OF.get(key, key).endswith("_pct") else "count"]
+    if exp["op"] in (">=", ">"):
+        return Rag(threshold, threshold - band)
+    return Rag(threshold, threshold + band, higher_is_better=False)
+
+
+def expected_text(key: str, expectations: Mapping[str, Any] | None) -> str:
+    """The expected level in words with the rubric item it comes from: "at least 95 % (6.1)"."""
+    exp = expectation(key, expectations)
+    if exp is None:
+        return ""
+    unit = " %" if INDICATOR_OF.get(key, key).endswith("_pct") else ""
+    return f"{_WORDS[exp['op']]} {float(exp['threshold']):g}{unit} (rubric {exp['item']})"
+
 
 RAG_COLOURS = {"green": "green", "amber": "amber", "red": "red"}
 ACTION_STATUS_COLOURS = {"completed": "green", "open": "amber", "overdue": "red"}
@@ -112,7 +131,10 @@ def kpi_rows(results: ProviderResults) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
 
     def add(group: str, key: str, value: Any, target: Any = None, name: str | None = None) -> None:
-        rule = KPI_RAG.get(key)
+        rule = kpi_rag(key, results.expectations)
+        expected = expected_text(key, results.expectations)
+        if expected:
+            target = f"{target}; {expected}" if target else expected
         rows.append({"group": group, "key": key, "measure": name or label(key), "value": value,
                      "target": target, "rag": rule.status(value) if rule else None})
 
@@ -288,7 +310,7 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
                 headers=THEME_HEADERS, number_formats={"share": "0.0%"}, wrap=("terms",))
     for title, attr in (("Theme emergence", "emerging"), ("Types by quarter", "types"),
                         ("Type emergence", "emerging_types")):
-        frame = getattr(results.themes, attr, None)
+        frame = theme_table(results.themes, attr)
         if isinstance(frame, pd.DataFrame) and not frame.empty:
             write_frame(wb.create_sheet(title), frame, headers=THEME_HEADERS,
                         number_formats={"share": "0.0%", "baseline_share": "0.0%",

@@ -12,15 +12,7 @@ import pandas as pd
 
 from workbench.analysis.charts import rootcause_pareto, theme_heatmap
 from workbench.reports import htmlreport
-from workbench.reports.results import ProviderResults
-
-
-def theme_table(themes: Any, name: str) -> pd.DataFrame:
-    """One table of a themes result (object or its JSON dict); empty when absent."""
-    if themes is None:
-        return pd.DataFrame()
-    value = themes.get(name) if isinstance(themes, dict) else getattr(themes, name, None)
-    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+from workbench.reports.results import ProviderResults, theme_table
 
 
 def volume_chart(results: ProviderResults) -> alt.Chart | None:
