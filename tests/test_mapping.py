@@ -87,7 +87,7 @@ def test_unquoted_yes_no_keys_and_empty_sections(tmp_path):
     # (YAML 1.1 reads an unquoted Yes as true; either way it is compared as text "yes")
     assert {k.lower(): v for k, v in m.values["escalated"].items()} == {"yes": True, "no": False}
     assert m.values["outcome"] == {}
-    assert m.dates == "dayfirst" and not m.dates_explicit
+    assert m.dates is None and not m.dates_explicit  # not stated: day-first, with inference
 
 
 def test_detected_mapping_by_synonyms():

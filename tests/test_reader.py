@@ -152,6 +152,11 @@ def test_1900_serials_and_the_phantom_leap_day():
     assert reg.frame["date_received"].dt.date.tolist() == [dt.date(2024, 4, 3)] * 2
     assert reg.frame["date_closed"].dt.date.tolist()[1] == dt.date(2024, 4, 5)
     assert [(i.row, i.column, i.check, i.value, i.message) for i in reg.issues] == [
+        # the one date typed as text could be either order, and nothing shows which
+        (None, "Date closed", "ambiguous_date", None,
+         '1 date could be day-first or month-first (e.g. "5/4/2024") and no date in the file '
+         "shows which; read day-first (the UK default): the mapping must state the order, "
+         "`dates: dayfirst` or `dates: monthfirst`"),
         (2, "Date closed", "invalid_date", "60",
          "not a valid date: Excel day 60 is 29 February 1900, which never existed")]
 
@@ -202,7 +207,7 @@ def test_ragged_csv(tmp_path):
 def test_header_row_far_down_a_csv(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("".join(f"note {i}\n" for i in range(40))
-                    + "Reference,Date received\nA-1,01/04/2024\n")
+                    + "Reference,Date received\nA-1,13/04/2024\n")
     (tmp_path / "m.yaml").write_text("header_row: 41\n")
     reg = load_register(path, tmp_path / "m.yaml", as_of=dt.date(2024, 6, 30))
     assert (reg.header_row, reg.frame["_row"].tolist(), reg.issues) == (41, [42], [])

@@ -16,6 +16,11 @@ def test_check_json_is_exactly_the_documented_object():
     assert cli.returncode == 1
     assert cli.stderr == ""
     assert json.loads(cli.stdout) == {"rows": 5, "issues": [
+        {"row": None, "column": "Date received", "check": "ambiguous_date", "value": None,
+         "message": "4 dates could be day-first or month-first (e.g. \"01/04/2024\") and no "
+                    "date in the file shows which; read day-first (the UK default): the mapping "
+                    "must state the order, `dates: dayfirst` or `dates: monthfirst`",
+         "severity": "warning"},
         {"row": 2, "column": "Reference", "check": "duplicate_reference", "value": "A-1",
          "message": "duplicate reference (also on row 4)", "severity": "error"},
         {"row": 4, "column": "Reference", "check": "duplicate_reference", "value": "A-1",
@@ -49,9 +54,13 @@ def test_check_clean_register_with_mapping_exit_0():
     cli = run_cli("register", "check", str(CORPUS / "dates.csv"), "--mapping",
                   str(CORPUS / "dates-dayfirst.yaml"), "--json", "--as-of", "2024-06-30")
     assert cli.returncode == 1
-    assert [i["check"] for i in json.loads(cli.stdout)["issues"]] == ["invalid_date"] * 3
+    assert [i["check"] for i in json.loads(cli.stdout)["issues"]] == (
+        ["ambiguous_date"] + ["invalid_date"] * 3)  # the first: "Date closed" looks month-first
     cli = run_cli("register", "check", str(CORPUS / "semicolon.csv"), "--json")
-    assert (cli.returncode, json.loads(cli.stdout)) == (0, {"rows": 2, "issues": []})
+    # its only date that shows no order ("03/04/2024") is a warning: the exit code stays 0
+    assert cli.returncode == 0
+    assert [(i["row"], i["check"], i["severity"]) for i in json.loads(cli.stdout)["issues"]] == [
+        (None, "ambiguous_date", "warning")]
 
 
 def test_unreadable_file_and_bad_mapping_exit_2_without_traceback():
@@ -80,7 +89,9 @@ def test_map_prints_a_skeleton():
         "# written by `workbench register map`: check every line before using it.",
         'sheet: "Complaints log"',
         "header_row: 4",
-        "dates: dayfirst        # dayfirst (UK, 03/04/2024 = 3 April) | monthfirst | iso",
+        # (issue 14) the order the typed dates show is proposed, with the evidence
+        'dates: dayfirst        # 1 date can only be day-first (e.g. "31/02/2024" on row 8), '
+        "none month-first",
         "columns:",
         '  reference: "Reference"',
         '  location: "Location"',

@@ -76,6 +76,11 @@ def test_every_schema_field_is_a_frame_column():
 def test_duplicate_references_name_the_other_row():
     reg = load_register(CORPUS / "duplicates.csv", as_of=AS_OF)
     assert rows(reg) == [
+        # every date is in the first 12 days of a month, so the mapping must state the order
+        (None, "Date received", "date_received", "ambiguous_date", None,
+         "4 dates could be day-first or month-first (e.g. \"01/04/2024\") and no date in the "
+         "file shows which; read day-first (the UK default): the mapping must state the order, "
+         "`dates: dayfirst` or `dates: monthfirst`", "warning"),
         (2, "Reference", "reference", "duplicate_reference", "A-1",
          "duplicate reference (also on row 4)", "error"),
         (4, "Reference", "reference", "duplicate_reference", "A-1",
@@ -85,26 +90,45 @@ def test_duplicate_references_name_the_other_row():
     ]
 
 
+FLIPPED = ("dates look month-first (MM/DD/YYYY): 1 date is impossible day-first but valid "
+           'month-first; but "Date received" looks day-first and one order applies to the whole '
+           "file: correct the dates that disagree (until then they are not used")
+
+
 def test_impossible_and_ambiguous_dates():
+    # (issue 14) "Date closed" shows only month-first ("04/13/2024"), so with no order stated its
+    # ambiguous dates follow it (5 Jun became 6 May); "Date received" shows day-first ("31/02")
     reg = load_register(CORPUS / "dates.csv", as_of=AS_OF)
     assert rows(reg) == [
+        (None, "Date closed", "date_closed", "ambiguous_date", None,
+         FLIPPED + ", and 2 ambiguous dates were read month-first, like the rest of their "
+         "column)", "warning"),
         (2, "Date closed", "date_closed", "invalid_date", "04/13/2024",
          "not a valid date: there is no month 13", "error"),
         (3, "Date received", "date_received", "invalid_date", "31/02/2024",
          "not a valid date: February 2024 has no day 31", "error"),
         (4, "Date closed", "date_closed", "ambiguous_date", "05/06/2024",
-         "date could be day-first or month-first; read as 5 Jun 2024", "warning"),
+         "date could be day-first or month-first; read as 6 May 2024 (month-first, like the "
+         "rest of the column)", "warning"),
         (5, "Date received", "date_received", "invalid_date", "TBC",
          "not a valid date: not a recognised date", "error"),
         (6, "Date closed", "date_closed", "ambiguous_date", "3.4.24",
-         "date could be day-first or month-first; read as 3 Apr 2024", "warning"),
+         "date could be day-first or month-first; read as 4 Mar 2024 (month-first, like the "
+         "rest of the column)", "warning"),
+        (6, "Date closed", "date_closed", "date_before_received", "3.4.24",
+         "date closed is before the date received (3 Apr 2024)", "error"),
     ]
-    assert reg.frame["date_closed"].tolist()[2] == pd.Timestamp("2024-06-05")
+    assert reg.frame["date_closed"].tolist()[2] == pd.Timestamp("2024-05-06")
+    assert reg.frame["date_received"].tolist()[0] == pd.Timestamp("2024-04-03")
+    # the explaining note and the rows it explains share a group (printed as one line)
+    assert [i.row for i in reg.issues if i.group == "date_order"] == [None, 2, 4, 6]
 
 
 def test_explicit_date_order_silences_ambiguity_warnings():
     reg = load_register(CORPUS / "dates.csv", CORPUS / "dates-dayfirst.yaml", as_of=AS_OF)
-    assert [i.check for i in reg.issues] == ["invalid_date"] * 3
+    assert [i.check for i in reg.issues] == ["ambiguous_date"] + ["invalid_date"] * 3
+    assert reg.issues[0].message == FLIPPED + ")"  # no row warnings: the mapping states it
+    assert reg.frame["date_closed"].tolist()[2] == pd.Timestamp("2024-06-05")
 
 
 def test_missing_required_column_is_one_issue(tmp_path):
@@ -126,7 +150,7 @@ def test_personal_values_are_never_echoed(tmp_path):
     (tmp_path / "schema.yaml").write_text(text)
     schema = parse_schema(tmp_path / "schema.yaml")
     (tmp_path / "r.csv").write_text("Reference,Date received,Complainant name\n"
-                                    "A-1,01/04/2024,Jane Smith\nA-2,02/04/2024,Jane Smith\n")
+                                    "A-1,13/04/2024,Jane Smith\nA-2,14/04/2024,Jane Smith\n")
     reg = load_register(tmp_path / "r.csv", as_of=AS_OF, schema=schema)
     assert rows(reg) == [
         (2, "Complainant name", "complainant_name", "duplicate_reference", None,

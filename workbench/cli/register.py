@@ -61,13 +61,33 @@ def check(path: Path, mapping_path: Path | None, as_of: dt.date | None, as_json:
         if reg.issues:
             click.echo("")
             click.echo(f"  {'row':>7}  {'severity':<8} {'check':<22} {'column':<24} message")
-            for i in reg.issues:
+            for i, message in _printed(reg.issues):
                 row = "" if i.row is None else str(i.row)
                 value = f" [{i.value}]" if i.value is not None else ""
                 column = (i.column or "-")[:24]
                 click.echo(f"  {row:>7}  {i.severity:<8} {i.check:<22} {column:<24} "
-                           f"{i.message}{value}")
+                           f"{message}{value}")
     raise SystemExit(1 if errors else 0)
+
+
+def _printed(issues: list) -> list[tuple]:
+    """(issue, message) to print: the row issues that a row-less issue of their group explains
+    are left to that one line (and to --json), which says how many it stands for."""
+    explained = {i.group for i in issues if i.row is None and i.group}
+    counts = Counter((i.group, i.severity) for i in issues
+                     if i.row is not None and i.group in explained)
+    out = []
+    for i in issues:
+        if i.row is not None and i.group in explained:
+            continue
+        message = i.message
+        if i.row is None and i.group in explained:
+            parts = [f"{n:,} {sev}{'s' if n != 1 else ''}"
+                     for sev in ("error", "warning") if (n := counts[(i.group, sev)])]
+            if parts:
+                message += f" [rows: {' and '.join(parts)}, listed by --json]"
+        out.append((i, message))
+    return out
 
 
 @register.command("map")

@@ -10,10 +10,14 @@ Rules (documented for auditors):
   Two-digit years pivot as Excel does: 00-29 are 2000s, 30-99 are 1900s.
 - A value that is not a real date ("31/02/2024", "TBC") gets a reason; it never silently becomes a
   blank. Blank cells are simply missing.
-- Ambiguity: "03/04/2024" is read per the setting. ``ambiguous`` marks a value that could be
-  read the other way too; the loader warns about it only when the order was not set explicitly
-  by a mapping and the same column holds at least one value that is only valid month-first
-  (e.g. "04/13/2024"), the evidence that the default may be wrong for that column.
+- Ambiguity: ``ambiguous`` marks a value that could be read the other way too ("03/04/2024").
+  ``only_dayfirst`` / ``only_monthfirst`` mark the values that show a column's order: readable
+  one way only ("13/04/2024", "04/13/2024"). With the order stated (a mapping's ``dates:``)
+  every value is read that way. With it not stated (``order=None``) the unambiguous values are
+  read day-first (the UK default) and the ambiguous ones follow the column's order when its
+  values show one: in a column whose only one-way values are month-first, "04/12/2023" is read
+  12 April. A value valid only month-first stays invalid until the order is stated, so a
+  mis-set register is never half-read silently (validation explains it in one line).
 """
 
 from __future__ import annotations
@@ -56,18 +60,62 @@ _MIN_YEAR, _MAX_YEAR = 1678, 2261
 _LOW, _HIGH = np.datetime64("1678-01-01", "D"), np.datetime64("2261-12-31", "D")
 
 
+@dataclass(frozen=True)
+class OrderEvidence:
+    """What a column's (or a file's) typed dates say about their order: how many can only be
+    day-first, only month-first, and how many are valid either way."""
+
+    dayfirst: int = 0
+    monthfirst: int = 0
+    ambiguous: int = 0
+
+    def __add__(self, other: OrderEvidence) -> OrderEvidence:
+        return OrderEvidence(self.dayfirst + other.dayfirst, self.monthfirst + other.monthfirst,
+                             self.ambiguous + other.ambiguous)
+
+    @property
+    def order(self) -> str | None:
+        """"dayfirst" or "monthfirst" when the one-way values all point the same way."""
+        if self.dayfirst and not self.monthfirst:
+            return "dayfirst"
+        if self.monthfirst and not self.dayfirst:
+            return "monthfirst"
+        return None
+
+    @property
+    def conflicting(self) -> bool:
+        return bool(self.dayfirst and self.monthfirst)
+
+    @property
+    def undecided(self) -> bool:
+        """Ambiguous values and nothing to tell their order."""
+        return bool(self.ambiguous) and not (self.dayfirst or self.monthfirst)
+
+
 @dataclass
 class ParsedDates:
-    """The parsed column plus, per row, why a value failed and whether it was ambiguous."""
+    """The parsed column plus, per row, why a value failed and what it says about the order."""
 
     values: pd.Series     # datetime64[ns], NaT when blank or invalid
     reasons: pd.Series    # string: why the value is not a date; NA when fine or blank
-    ambiguous: pd.Series  # bool: read per the order but also valid the other way round
-    only_monthfirst: pd.Series  # bool: invalid day-first but valid month-first ("04/13/2024")
+    ambiguous: pd.Series  # bool: valid both day-first and month-first ("03/04/2024")
+    # bool: the second / first number can only be the day (13..31), so the value can only be
+    # month-first ("04/13/2024") / day-first ("13/04/2024"), even if impossible ("02/30/2024")
+    only_monthfirst: pd.Series
+    only_dayfirst: pd.Series
+    other_way: pd.Series  # bool: invalid as read but a real date read the other way round
+    order: str = "dayfirst"     # how the unambiguous values were read
+    ambiguous_order: str = "dayfirst"  # how the ambiguous ones were (the column's, if not stated)
+    stated: bool = True         # False when the order was not given (``order=None``)
 
     @property
     def invalid(self) -> pd.Series:
         return self.reasons.notna()
+
+    @property
+    def evidence(self) -> OrderEvidence:
+        return OrderEvidence(int(self.only_dayfirst.sum()), int(self.only_monthfirst.sum()),
+                             int(self.ambiguous.sum()))
 
 
 def format_date(value: dt.date | pd.Timestamp) -> str:
@@ -100,13 +148,16 @@ def _assemble(year: pd.Series, month: pd.Series, day: pd.Series) -> tuple[pd.Ser
     return values, reasons
 
 
-def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Parse non-null strings: (values, reasons, ambiguous, only_monthfirst); blanks stay NaT."""
+def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, ...]:
+    """Parse non-null strings: (values, reasons, ambiguous, only_monthfirst, only_dayfirst,
+    other_way); blanks stay NaT."""
     idx = text.index
     values = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
     reasons = pd.Series(pd.NA, index=idx, dtype="string")
     ambiguous = pd.Series(False, index=idx)
     only_mf = pd.Series(False, index=idx)
+    only_df = pd.Series(False, index=idx)
+    other_way = pd.Series(False, index=idx)
     todo = pd.Series(True, index=idx)
 
     # fast path: the whole column in its most likely exact format, in C
@@ -126,6 +177,7 @@ def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.S
         if fmt != "%Y-%m-%d":
             d, m = got.dt.day, got.dt.month
             ambiguous[got.index] = ((d <= 12) & (m <= 12) & (d != m)).to_numpy()
+            (only_df if order == "dayfirst" else only_mf)[got.index] = (d > 12).to_numpy()
 
     # only what the fast path left is stripped: stripping every cell costs more than parsing
     rest = text[todo].str.strip()
@@ -144,6 +196,9 @@ def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.S
         if len(num):
             a, b = num["a"].astype(int), num["b"].astype(int)
             year = _full_year(num["y"])
+            # a number 13..31 can only be the day: it shows the order even in "31/02/2024"
+            only_df[num.index] = a.between(13, 31) & b.between(1, 12)
+            only_mf[num.index] = b.between(13, 31) & a.between(1, 12)
             if order == "iso":
                 reasons[num.index] = ("not an ISO date (YYYY-MM-DD), as the mapping says "
                                       "the dates are")
@@ -151,9 +206,11 @@ def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.S
                 day, month = (a, b) if order == "dayfirst" else (b, a)
                 v, r = _assemble(year, month, day)
                 values[v.index], reasons[r.index] = v, r
-                ambiguous[num.index] = (a <= 12) & (b <= 12) & (a != b)
-                if order == "dayfirst":
-                    only_mf[num.index] = (b > 12) & (a <= 12)
+                ambiguous[num.index] = a.between(1, 12) & b.between(1, 12) & (a != b)
+                flip = (only_mf if order == "dayfirst" else only_df)[num.index]
+                if flip.any():  # is it a real date read the other way round?
+                    v, _ = _assemble(year[flip], day[flip], month[flip])
+                    other_way[v.index] = v.notna()
             todo[num.index] = False
         rest = text[todo[text.index]]
     for pattern in (_NAMED_DAY_FIRST, _NAMED_MONTH_FIRST):
@@ -169,7 +226,7 @@ def _parse_text(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.S
             todo[named.index] = False
         rest = text[todo[text.index]]
     reasons[rest.index] = "not a recognised date"
-    return values, reasons, ambiguous, only_mf
+    return values, reasons, ambiguous, only_mf, only_df, other_way
 
 
 def _parse_serials(numbers: pd.Series, date1904: bool) -> tuple[pd.Series, pd.Series]:
@@ -190,27 +247,38 @@ def _parse_serials(numbers: pd.Series, date1904: bool) -> tuple[pd.Series, pd.Se
     return values, reasons
 
 
-def parse_dates(values: pd.Series, order: DateOrder = "dayfirst", *,
+def parse_dates(values: pd.Series, order: DateOrder | None = "dayfirst", *,
                 date1904: bool = False) -> ParsedDates:
-    """Parse one column; the result keeps the input's index."""
-    if order not in DATE_ORDERS:
+    """Parse one column; the result keeps the input's index.
+
+    ``order`` None means the order was not stated: day-first, with ambiguous values following
+    the column's order where its values show one (see the module notes).
+    """
+    if order is not None and order not in DATE_ORDERS:
         raise ValueError(f"date order must be one of {DATE_ORDERS}")
+    read = order or "dayfirst"
     idx = values.index
     out = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
     reasons = pd.Series(pd.NA, index=idx, dtype="string")
     ambiguous = pd.Series(False, index=idx)
     only_mf = pd.Series(False, index=idx)
+    only_df = pd.Series(False, index=idx)
+    other_way = pd.Series(False, index=idx)
+
+    def result(values: pd.Series) -> ParsedDates:
+        return ParsedDates(values, reasons, ambiguous, only_mf, only_df, other_way, order=read,
+                           ambiguous_order=read, stated=order is not None)
+
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        out = out.dt.normalize().astype("datetime64[ns]")
-        return ParsedDates(out, reasons, ambiguous, only_mf)
+        return result(out.dt.normalize().astype("datetime64[ns]"))
 
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("datetime", "date", "datetime64"):
         out = pd.to_datetime(values.astype(object), errors="coerce")
         if out.dt.tz is not None:
             out = out.dt.tz_localize(None)
-        return ParsedDates(out.dt.normalize().astype("datetime64[ns]"), reasons, ambiguous, only_mf)
+        return result(out.dt.normalize().astype("datetime64[ns]"))
     present = values.notna()
     if kind in ("string", "empty"):
         is_text, is_num, is_dt = present, pd.Series(False, index=idx), pd.Series(False, index=idx)
@@ -234,8 +302,22 @@ def parse_dates(values: pd.Series, order: DateOrder = "dayfirst", *,
         out[v.index], reasons[r.index] = v, r
     if is_text.any():
         text = values[is_text].astype("string")
-        v, r, amb, mf = _parse_text(text, order)
+        v, r, amb, mf, df, other = _parse_text(text, read)
         out[v.index], reasons[r.index] = v, r
-        ambiguous[amb.index], only_mf[mf.index] = amb, mf
+        ambiguous[amb.index], only_mf[mf.index], only_df[df.index] = amb, mf, df
+        other_way[other.index] = other
     reasons[is_other] = "not a date"
-    return ParsedDates(out.astype("datetime64[ns]"), reasons, ambiguous, only_mf)
+    parsed = result(out.astype("datetime64[ns]"))
+    if order is None and parsed.evidence.order == "monthfirst":
+        _swap_ambiguous(parsed)
+    return parsed
+
+
+def _swap_ambiguous(parsed: ParsedDates) -> None:
+    """Read the ambiguous values of a day-first-read column month-first instead."""
+    swap = parsed.ambiguous & parsed.values.notna()
+    if swap.any():
+        v = parsed.values[swap]
+        parts = pd.DataFrame({"year": v.dt.year, "month": v.dt.day, "day": v.dt.month})
+        parsed.values[swap] = pd.to_datetime(parts).astype("datetime64[ns]")
+    parsed.ambiguous_order = "monthfirst"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from workbench.core.errors import ValidationFailed
 from workbench.core.yamlfile import YamlDocument, load_yaml
-from workbench.register.reader import RawTable
+from workbench.register.dates import OrderEvidence, parse_dates
+from workbench.register.reader import RawTable, tidy_text
 from workbench.register.schema import Schema, load_schema, normalise
 
 Target = str | bool | int | float | None
@@ -26,7 +28,8 @@ class Mapping(BaseModel):
 
     sheet: str | None = None
     header_row: int | None = Field(default=None, ge=1)
-    dates: Literal["dayfirst", "monthfirst", "iso"] = "dayfirst"
+    # None: not stated (read day-first, ambiguous dates following their column's evident order)
+    dates: Literal["dayfirst", "monthfirst", "iso"] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[str, Target]] = Field(default_factory=dict)
 
@@ -57,7 +60,7 @@ class Mapping(BaseModel):
     @property
     def dates_explicit(self) -> bool:
         """True when the mapping file states the date order (so no ambiguity warnings)."""
-        return "dates" in self.model_fields_set
+        return self.dates is not None
 
     def line(self, *loc: Any) -> int | None:
         return self._doc.line(loc) if self._doc else None
@@ -266,20 +269,30 @@ def recognise(values: pd.Series, field: str, mapping: Mapping | None,
 
 
 def _cell_as_text(value: Any) -> str:
+    """A category or yes/no cell as the text stored and looked up (tidy: NFKC, one space)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return tidy_text(str(value))
 
 
 def _q(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar (control characters escaped, so the file always loads)."""
+    out = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else _escape(c) for c in out) + '"'
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def skeleton_yaml(raw: RawTable, mapping: Mapping | None = None,
                   schema: Schema | None = None) -> str:
-    """A commented mapping YAML for ``raw`` to start a provider's mapping file from."""
+    """A commented mapping YAML for ``raw`` to start a provider's mapping file from: the columns
+    found, the date order the values show and the value spellings proposed for the fields with
+    a closed set of values (never the values of personal fields)."""
     schema = schema or load_schema()
     effective = resolve(raw, mapping, schema)
     where = f"sheet {raw.sheet!r}, " if raw.sheet else ""
@@ -288,11 +301,11 @@ def skeleton_yaml(raw: RawTable, mapping: Mapping | None = None,
         f"{len(raw.rows):,} data rows)",
         "# written by `workbench register map`: check every line before using it.",
     ]
+    out.extend(f"# warning: {note}" for note in raw.warnings)
     if raw.sheet:
         out.append(f"sheet: {_q(raw.sheet)}")
     out.append(f"header_row: {raw.header_row}")
-    dates = effective.dates
-    out.append(f"dates: {dates}        # dayfirst (UK, 03/04/2024 = 3 April) | monthfirst | iso")
+    out.extend(_dates_lines(raw, effective, schema))
     out.append("columns:")
     for name, header in effective.columns.items():
         out.append(f"  {name}: {_q(header)}")
@@ -307,27 +320,211 @@ def skeleton_yaml(raw: RawTable, mapping: Mapping | None = None,
     if missing:
         out.extend(textwrap.wrap(f"Register fields with no column: {', '.join(missing)}",
                                  width=98, initial_indent="# ", subsequent_indent="#   "))
-    unknown_lines: dict[str, list[str]] = {}
-    for name, header in effective.columns.items():
-        f = schema.fields[name]
-        if not (f.type == "bool" or (f.type == "category" and f.allowed)):
+    value_lines = {name: lines for name, lines in _values_lines(raw, effective, schema)}
+    if value_lines:
+        out.append("values:")
+        for name, lines in value_lines.items():
+            out.append(f"  {name}:")
+            out.extend(lines)
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# the date order the values show
+
+_PLAIN_DATES = "dates: dayfirst        # dayfirst (UK, 03/04/2024 = 3 April) | monthfirst | iso"
+
+
+def date_evidence(raw: RawTable, mapping: Mapping,
+                  schema: Schema | None = None) -> tuple[OrderEvidence, dict[str, str]]:
+    """What the typed dates of every mapped date column say about their order, with a first
+    example of each kind ("dayfirst", "monthfirst", "ambiguous") as '"04/13/2024" on row 5'."""
+    schema = schema or load_schema()
+    total, examples = OrderEvidence(), {}
+    for name, header in mapping.columns.items():
+        if schema.fields[name].type != "date":
             continue
         col = raw.column(header)
-        _, unknown = recognise(col, name, effective, schema)
-        if not unknown.any():
+        parsed = parse_dates(col.set_axis(range(len(col))), None, date1904=raw.date1904)
+        total += parsed.evidence
+        for kind, mask in (("dayfirst", parsed.only_dayfirst),
+                           ("monthfirst", parsed.only_monthfirst),
+                           ("ambiguous", parsed.ambiguous)):
+            hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+            if kind not in examples and len(hits):
+                examples[kind] = f"{_q(_cell_as_text(col.iat[hits[0]]))} on row {raw.rows[hits[0]]}"
+    return total, examples
+
+
+def _dates_lines(raw: RawTable, effective: Mapping, schema: Schema) -> list[str]:
+    evidence, eg = date_evidence(raw, effective, schema)
+    order = evidence.order
+    if effective.dates is not None:
+        line = f"dates: {effective.dates}"
+        if order and order != effective.dates:
+            line += (f"        # but {_only(evidence, order)} (e.g. {eg[order]}), none "
+                     f"{_WORDS[_OTHER_ORDER[order]]}")
+        return [line]
+    if order:
+        return [f"dates: {order:<16}# {_only(evidence, order)} (e.g. {eg[order]}), none "
+                f"{_WORDS[_OTHER_ORDER[order]]}"]
+    if evidence.conflicting:
+        return ["# dates: dayfirst | monthfirst    choose one: the dates disagree, "
+                f"{_only(evidence, 'dayfirst')} (e.g. {eg['dayfirst']}) but "
+                f"{_only(evidence, 'monthfirst')} (e.g. {eg['monthfirst']}); correct the dates "
+                "that disagree"]
+    if evidence.undecided:
+        return ["# dates: dayfirst | monthfirst    choose one: every typed date could be read "
+                f"either way (e.g. {eg['ambiguous']}) and none shows the order; until this line "
+                "says, they are read day-first and `workbench register check` warns"]
+    return [_PLAIN_DATES]
+
+
+_WORDS = {"dayfirst": "day-first", "monthfirst": "month-first"}
+_OTHER_ORDER = {"dayfirst": "monthfirst", "monthfirst": "dayfirst"}
+
+
+def _only(evidence: OrderEvidence, order: str) -> str:
+    n = getattr(evidence, order)
+    return f"{n:,} date{' can' if n == 1 else 's can'} only be {_WORDS[order]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# value spellings proposed for the fields with a closed set of values
+
+LISTED_VALUES = 30  # per field and kind; more are summed up in one comment
+
+
+def _targets(name: str, schema: Schema) -> dict[str, Any]:
+    """Normalised spelling -> canonical value for a field with a closed set of values."""
+    f = schema.fields[name]
+    return dict(schema.boolean_index) if f.type == "bool" else schema.value_index(name)
+
+
+def _words_match(a: str, b: str) -> bool:
+    """Two words alike: equal; one a prefix of the other ("part"/"partly", "full"/"fully");
+    or, for longer words, one typing slip apart ("uphled", "complement")."""
+    from rapidfuzz.distance import OSA
+
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit():
+        return False
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 4 and long.startswith(short):
+        return True
+    return len(short) >= 5 and OSA.distance(a, b) <= (2 if len(short) >= 10 else 1)
+
+
+def propose_value(text: str, targets: dict[str, Any]) -> tuple[Any, str] | None:
+    """(canonical value, the known spelling it resembles) for a value the schema does not know,
+    or None unless exactly one canonical value fits.
+
+    The longest known spelling whose every word the value contains (words compared loosely)
+    decides, so "Not upheld - no fault found" is not_upheld (it contains "not upheld", not just
+    "upheld") and "Upheld in full" is upheld ("fully upheld"); a tie between two canonical
+    values is no proposal. Failing that, a whole-value typing slip ("notupheld") is accepted.
+    One-letter and number spellings ("y", "1") count only as the whole value.
+    """
+    words = normalise(text).split()
+    if not words:
+        return None
+    best, found = 0, {}
+    for spelling, target in targets.items():
+        parts = spelling.split()
+        if not parts or (len(parts) == 1 and (len(parts[0]) < 2 or parts[0].isdigit())):
             continue
-        counts = col[unknown].map(_cell_as_text).value_counts()
-        expected = "true | false" if f.type == "bool" else " | ".join(f.allowed or ())
-        unknown_lines[name] = [f"    # values in {_q(header)} not recognised: map each to "
-                               f"{expected}"]
-        unknown_lines[name] += [f"    # {_q(value)}: ?    # {count:,} row"
-                                f"{'s' if count != 1 else ''}" for value, count in counts.items()]
-    if effective.values or unknown_lines:
-        out.append("values:")
-        for name in dict.fromkeys([*effective.values, *unknown_lines]):
-            out.append(f"  {name}:")
-            for k, v in effective.values.get(name, {}).items():
-                shown = "null" if v is None else str(v).lower() if isinstance(v, bool) else v
-                out.append(f"    {_q(k)}: {shown}")
-            out.extend(unknown_lines.get(name, []))
-    return "\n".join(out) + "\n"
+        if all(any(_words_match(p, w) for w in words) for p in parts):
+            if len(parts) > best:
+                best, found = len(parts), {}
+            if len(parts) == best:
+                found.setdefault(target, spelling)
+    if len(found) == 1:
+        target, spelling = next(iter(found.items()))
+        return target, spelling
+    if found:
+        return None
+    from rapidfuzz import fuzz, process
+
+    near = process.extract(" ".join(words), list(targets), scorer=fuzz.ratio, limit=None,
+                           score_cutoff=88)
+    if near and len({targets[s] for s, _, _ in near}) == 1:
+        return targets[near[0][0]], near[0][0]
+    return None
+
+
+def _shown(target: Any) -> str:
+    if target is None:
+        return "null"
+    if isinstance(target, bool | np.bool_):
+        return str(target).lower()
+    return _q(target) if str(target).isdigit() else str(target)  # stage "1" stays text
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'' if n == 1 else 's'}"
+
+
+def _values_lines(raw: RawTable, effective: Mapping,
+                  schema: Schema) -> Iterator[tuple[str, list[str]]]:
+    """Per closed-set field: the mapping's own spellings, then proposals (active lines), the
+    values already recognised and the values left to map (comments), each with its rows."""
+    for name, header in effective.columns.items():
+        f = schema.fields[name]
+        if f.personal or not (f.type == "bool" or (f.type == "category" and f.allowed)):
+            continue
+        own = effective.values.get(name, {})
+        lines = [f"    {_q(k)}: {_shown(v)}" for k, v in own.items()]
+        proposed, known, unresolved = _sort_values(raw.column(header), name, effective, schema)
+        for value, (target, like), n in proposed:
+            lines.append(f"    {_q(value)}: {_shown(target)}    # proposed, like {_q(like)} "
+                         f"({_rows(n)})")
+        for value, target, n in known[:LISTED_VALUES]:
+            what = " as not known" if target is None else ""
+            lines.append(f"    # {_q(value)}: {_shown(target)}    # already recognised{what} "
+                         f"({_rows(n)})")
+        lines.extend(_more(known[LISTED_VALUES:], "recognised"))
+        if unresolved:
+            expected = "true | false" if f.type == "bool" else " | ".join(f.allowed or ())
+            lines.append(f"    # values in {_q(header)} not recognised: map each to {expected}"
+                         " (or null for blank)")
+            lines.extend(f"    # {_q(value)}: ?    # {_rows(n)}"
+                         for value, n in unresolved[:LISTED_VALUES])
+            lines.extend(_more(unresolved[LISTED_VALUES:], "not recognised"))
+        if lines:
+            yield name, lines
+
+
+def _sort_values(col: pd.Series, name: str, effective: Mapping,
+                 schema: Schema) -> tuple[list, list, list]:
+    """The distinct (tidy) values of a column the mapping does not map itself, most rows first:
+    proposed [(value, (target, like), rows)], recognised [(value, target, rows)] and
+    unresolved [(value, rows)]."""
+    read, unknown = recognise(col, name, effective, schema)
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+    texts = np.array([_cell_as_text(u).strip() for u in uniques] + [""], dtype=object)
+    text = pd.Series(texts[codes], index=col.index)  # code -1 (blank) -> ""
+    mapped = {normalise(k) for k in effective.values.get(name, {})}
+    keep = text.ne("") & ~text.map(normalise).isin(mapped)
+    table = pd.DataFrame({"text": text[keep], "unknown": unknown[keep],
+                          "read": read[keep].astype(object)})
+    groups = (table.groupby("text", sort=False)
+              .agg(rows=("unknown", "size"), unknown=("unknown", "any"), read=("read", "first"))
+              .sort_values("rows", ascending=False, kind="stable"))
+    targets = _targets(name, schema)
+    proposed, known, unresolved = [], [], []
+    for value, g in groups.iterrows():
+        n = int(g["rows"])
+        if not g["unknown"]:
+            known.append((value, None if pd.isna(g["read"]) else g["read"], n))
+        elif (match := propose_value(value, targets)) is not None:
+            proposed.append((value, match, n))
+        else:
+            unresolved.append((value, n))
+    return proposed, known, unresolved
+
+
+def _more(rest: list[tuple], what: str) -> list[str]:
+    if not rest:
+        return []
+    return [f"    # ... and {len(rest):,} more values {what} ({_rows(sum(r[-1] for r in rest))})"]

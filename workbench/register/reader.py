@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -50,6 +52,13 @@ class RawTable:
 
     def column(self, header: str) -> pd.Series:
         return self.data[self.headers.index(header)]
+
+
+def tidy_text(text: str) -> str:
+    """A category value as stored and compared: NFKC (which also makes a no-break space a space),
+    every run of whitespace one space, trimmed. '1\xa0(2015 Code numbers)' is '1 (2015 Code
+    numbers)'."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _fail(path: Path, reason: str) -> InputFileError:
@@ -343,25 +352,109 @@ def _finish(path: Path, headers: list[str], data: pd.DataFrame, rows: np.ndarray
 # CSV and text
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 as Excel
-    writes it, else whatever charset-normalizer finds best."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+@dataclass
+class Decoded:
+    """A text file's content: the text, its encoding and, for a file mixing UTF-8 with
+    Windows-1252, the (start, end) character spans of the lines read as Windows-1252."""
+
+    text: str
+    encoding: str
+    fallback: list[tuple[int, int]] = field(default_factory=list)
+
+
+MIXED_ENCODING = "utf-8+cp1252"
+
+
+def decode(raw: bytes) -> Decoded:
+    """UTF-8 (with or without BOM), UTF-16 with BOM; a file mixing both UTF-8 and Windows-1252
+    lines (rows pasted from several sources) line by line; else Windows-1252 as Excel writes it,
+    else whatever charset-normalizer finds best."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+        return Decoded(raw.decode("utf-16"), "utf-16")
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return Decoded(body.decode("utf-8"), "utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _decode_lines(body, utf8_seen=bom)
+    if mixed is not None:
+        return mixed
     try:
-        return raw.decode("cp1252"), "cp1252"
+        return Decoded(raw.decode("cp1252"), "cp1252")
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
         match = from_bytes(raw[:200_000]).best()
         encoding = match.encoding if match else "latin-1"
-        return raw.decode(encoding, errors="replace"), encoding
+        return Decoded(raw.decode(encoding, errors="replace"), encoding)
+
+
+def _decode_lines(body: bytes, *, utf8_seen: bool) -> Decoded | None:
+    """Each line as UTF-8 where it is valid UTF-8, else as Windows-1252; None when no line shows
+    UTF-8 (no BOM and no valid non-ASCII line), so the whole file is one legacy encoding.
+
+    A valid UTF-8 line of non-ASCII text is almost never Windows-1252 by chance, and a line
+    break byte never falls inside a UTF-8 character, so lines can be judged one by one.
+    """
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in body.split(b"\n"):
+        if line.isascii():
+            text = line.decode("ascii")
+        else:
+            try:
+                text = line.decode("utf-8")
+                utf8_seen = True
+            except UnicodeDecodeError:
+                text = line.decode("cp1252", errors="replace")
+                spans.append((pos, pos + len(text)))
+        parts.append(text)
+        pos += len(text) + 1
+    if not utf8_seen:
+        return None
+    return Decoded("\n".join(parts), MIXED_ENCODING, spans)
+
+
+def _record_rows(text: str, spans: list[tuple[int, int]], delimiter: str) -> list[int]:
+    """The spreadsheet rows (records as Excel shows them, a quoted line break kept inside its
+    cell) holding the given character spans of ``text``."""
+    offsets: list[int] = []  # where each physical line starts
+
+    def lines():
+        pos = 0
+        for line in io.StringIO(text, newline=""):
+            offsets.append(pos)
+            pos += len(line)
+            yield line
+
+    starts: list[int] = []  # where each record starts
+    reader = csv.reader(lines(), delimiter=delimiter)
+    consumed, end = 0, spans[-1][1]
+    for _ in reader:
+        starts.append(offsets[consumed])
+        consumed = reader.line_num
+        if starts[-1] >= end:
+            break
+    rows: set[int] = set()
+    for s, e in spans:
+        first, last = bisect.bisect_right(starts, s), bisect.bisect_left(starts, max(e, s + 1))
+        rows.update(range(max(first, 1), max(last, first) + 1))
+    return sorted(rows)
+
+
+def mixed_encoding_note(rows: list[int], limit: int = 10) -> str:
+    """The warning for a file read partly as Windows-1252, naming its rows."""
+    shown = [f"{r:,}" for r in rows[:limit]]
+    more = len(rows) - len(shown)
+    if more:
+        listing = f"{', '.join(shown)} and {more:,} more"
+    else:
+        listing = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    one = len(rows) == 1
+    return (f"mixed text encodings: {'row' if one else 'rows'} {listing} "
+            f"{'was' if one else 'were'} read as Windows-1252, the rest as UTF-8")
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -381,14 +474,17 @@ def sniff_delimiter(sample: str) -> str:
 
 def _read_text(path: Path, raw: bytes, header_row: int | None,
                hints: MappingABC[str, str]) -> RawTable:
-    text, encoding = decode(raw)
+    decoded = decode(raw)
+    text, encoding = decoded.text, decoded.encoding
     if "\x00" in text[:4096]:
         raise _fail(path, "is not a spreadsheet or CSV file (binary content)")
     if not text.strip():
         raise _fail(path, "is empty: no text in the file")
     # the header search never needs more (unless a mapping puts the header far down)
     head = text[: 2_000_000 * (1 + (header_row or 0) // HEADER_SEARCH_ROWS)]
-    del text
+    # pandas reads the bytes themselves where it can (no 4-bytes-a-character copy of the text)
+    mixed = None if encoding in _BYTE_ENCODINGS else decoded
+    del text, decoded
     delimiter = "\t" if _suffix(path).startswith(".tsv") else sniff_delimiter(head[:100_000])
 
     # The header search reads the first records with the csv module; pandas reads the rest in C.
@@ -409,13 +505,12 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
                           "columns (write a mapping file, see `workbench register map`)")
     before = "".join(lines[: consumed[h + n]])
     width = len(headers)
-    # pandas parses the bytes after the header itself (no 4-bytes-a-character copy of the text)
-    if encoding in ("utf-8", "utf-8-sig", "cp1252"):
+    if mixed is None:
         bom = 3 if encoding == "utf-8-sig" else 0
         body: io.IOBase = io.BytesIO(raw[bom + len(before.encode(encoding)):])
         read_encoding = "utf-8" if bom else encoding
     else:
-        body, read_encoding = io.StringIO(decode(raw)[0][len(before):]), None
+        body, read_encoding = io.StringIO(mixed.text[len(before):]), None
     try:
         frame = pd.read_csv(
             body, sep=delimiter, header=None, dtype=object, names=range(width),
@@ -436,9 +531,13 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
         if width else np.zeros((len(frame), 0), dtype=bool)
     table = _finish(path, headers, frame, rows, h + 1, present=present)
     table.encoding, table.delimiter = encoding, delimiter
+    if mixed is not None and mixed.fallback:
+        table.warnings.append(mixed_encoding_note(_record_rows(mixed.text, mixed.fallback,
+                                                               delimiter)))
     return table
 
 
+_BYTE_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 

@@ -10,13 +10,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.register.dates import ParsedDates, format_date
+from workbench.register.dates import OrderEvidence, ParsedDates, format_date
 from workbench.register.schema import CheckDef, Schema
+
+DATE_ORDER_GROUP = "date_order"
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One failure: where (spreadsheet row, source column, canonical field), what and how bad."""
+    """One failure: where (spreadsheet row, source column, canonical field), what and how bad.
+
+    ``group`` ties row issues to the one issue without a row (same group) that explains them
+    all, so a report can print that one line instead of thousands (the rows stay in the list).
+    """
 
     row: int | None
     column: str | None
@@ -25,6 +31,7 @@ class Issue:
     value: str | None
     message: str
     severity: str
+    group: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "field": self.field, "check": self.check,
@@ -67,17 +74,22 @@ def display_value(value: Any) -> str | None:
 
 
 def _issues(ctx: Context, check: CheckDef, name: str, mask: pd.Series,
-            message: Callable[[int], str] | str) -> Iterator[Issue]:
-    """An Issue per True in ``mask``; ``message`` is fixed text or built from the row position."""
+            message: Callable[[int], str] | str,
+            grouped: pd.Series | None = None) -> Iterator[Issue]:
+    """An Issue per True in ``mask``; ``message`` is fixed text or built from the row position;
+    rows True in ``grouped`` belong to the date-order group."""
     f = ctx.schema.fields.get(name)
     column = ctx.columns.get(name)
     personal = bool(f and f.personal)
     src = ctx.source.get(name)
     rows = ctx.frame["_row"]
+    in_group = (np.zeros(len(mask), dtype=bool) if grouped is None
+                else grouped.to_numpy(dtype=bool, na_value=False))
     for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)):
         value = None if personal or src is None else display_value(src.iat[i])
         text = message(i) if callable(message) else message
-        yield Issue(int(rows.iat[i]), column, name, check.name, value, text, check.severity)
+        yield Issue(int(rows.iat[i]), column, name, check.name, value, text, check.severity,
+                    DATE_ORDER_GROUP if in_group[i] else None)
 
 
 def required_missing(ctx: Context, check: CheckDef) -> Iterator[Issue]:
@@ -112,22 +124,144 @@ def duplicate_reference(ctx: Context, check: CheckDef) -> Iterator[Issue]:
                            lambda i, at=other_at: check.format(other_row=int(at[i])))
 
 
+# ---------------------------------------------------------------------------------------------
+# dates and their order
+
+_OTHER = {"dayfirst": "monthfirst", "monthfirst": "dayfirst"}
+_WORD = {"dayfirst": "day-first", "monthfirst": "month-first"}
+_PATTERN = {"dayfirst": "DD/MM/YYYY", "monthfirst": "MM/DD/YYYY"}
+
+
+@dataclass
+class OrderReview:
+    """The date columns seen together: which clearly follow the other order than they were read
+    in (``flipped``), which clearly follow it (``agreeing``) and which, the order not being
+    stated, hold only dates that could be either way (``undecided``)."""
+
+    read: str | None = None          # the order the unambiguous values were read in
+    stated: bool = True
+    flipped: list[str] = field(default_factory=list)
+    agreeing: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
+    evidence: OrderEvidence = field(default_factory=OrderEvidence)  # over every date column
+
+    @property
+    def other(self) -> str | None:
+        return _OTHER.get(self.read or "")
+
+
+def review_order(dates: dict[str, ParsedDates]) -> OrderReview:
+    review = OrderReview()
+    for name, parsed in dates.items():
+        evidence = parsed.evidence
+        review.evidence += evidence
+        if parsed.order not in _OTHER:
+            continue
+        review.read, review.stated = parsed.order, parsed.stated
+        if evidence.order == _OTHER[parsed.order]:
+            review.flipped.append(name)
+        elif evidence.order == parsed.order:
+            review.agreeing.append(name)
+        elif not parsed.stated and evidence.undecided:
+            review.undecided.append(name)
+    return review
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _listing(ctx: Context, names: list[str]) -> str:
+    shown = [f'"{ctx.columns.get(n, n)}"' for n in names]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _where(ctx: Context, names: list[str], among: list[str]) -> tuple[str | None, str | None,
+                                                                      str]:
+    """(column, field, " in ...") for a note about ``names`` (of the columns ``among``): one
+    column is the issue's own; several are named in the message unless they are all."""
+    if len(names) == 1:
+        return ctx.columns.get(names[0]), names[0], ""
+    return None, None, "" if set(names) == set(among) else f" in {_listing(ctx, names)}"
+
+
+def _flipped_note(ctx: Context, check: CheckDef, review: OrderReview) -> Issue:
+    read, other = review.read or "dayfirst", review.other or "monthfirst"
+    wrong = sum(int(ctx.dates[n].other_way.sum()) for n in review.flipped)
+    followed = sum(int((ctx.dates[n].ambiguous & ctx.dates[n].reasons.isna()).sum())
+                   for n in review.flipped if ctx.dates[n].ambiguous_order == other)
+    showing = [n for n, p in ctx.dates.items() if p.evidence.dayfirst or p.evidence.monthfirst]
+    column, name, where = _where(ctx, review.flipped, showing)
+    text = (f"dates look {_WORD[other]} ({_PATTERN[other]}){where}: {_plural(wrong, 'date')} "
+            f"{'is' if wrong == 1 else 'are'} impossible {_WORD[read]} but valid {_WORD[other]}")
+    also = (f", and {_plural(followed, 'ambiguous date')} {'was' if followed == 1 else 'were'} "
+            f"read {_WORD[other]}, like the rest of {'its' if followed == 1 else 'their'} column"
+            if followed else "")
+    if review.agreeing:
+        one = len(review.agreeing) == 1
+        text += (f"; but {_listing(ctx, review.agreeing)} look{'s' if one else ''} "
+                 f"{_WORD[read]} and one order applies to the whole file: correct the dates that "
+                 f"disagree (until then they are not used{also})")
+    else:
+        text += f"; set `dates: {other}` in the mapping"
+        if review.stated:
+            text += f" (it says `dates: {read}`)"
+        text += f"; until then they are not used{also}"
+    return Issue(None, column, name, check.name, None, text, check.severity, DATE_ORDER_GROUP)
+
+
+def _undecided_note(ctx: Context, check: CheckDef, review: OrderReview) -> Issue:
+    names = review.undecided
+    count = sum(int(ctx.dates[n].ambiguous.sum()) for n in names)
+    first = int(np.flatnonzero(ctx.dates[names[0]].ambiguous.to_numpy())[0])
+    example = display_value(ctx.source[names[0]].iat[first]) if names[0] in ctx.source else None
+    holding = [n for n, p in ctx.dates.items() if p.evidence.ambiguous]
+    column, name, where = _where(ctx, names, holding)
+    text = (f"{_plural(count, 'date')}{where} could be day-first or month-first"
+            + (f' (e.g. "{example}")' if example else ""))
+    if review.evidence.order is None and not review.evidence.conflicting:
+        text += " and no date in the file shows which"
+    elif review.evidence.conflicting:
+        text += " and the file's other dates disagree on the order"
+    else:
+        text += f" while the file's other dates look {_WORD[review.evidence.order]}"
+    text += ("; read day-first (the UK default): the mapping must state the order, "
+             "`dates: dayfirst` or `dates: monthfirst`")
+    return Issue(None, column, name, check.name, None, text, check.severity)
+
+
 def invalid_date(ctx: Context, check: CheckDef) -> Iterator[Issue]:
+    flipped = set(review_order(ctx.dates).flipped)
     for name, parsed in ctx.dates.items():
         reasons = parsed.reasons
+        grouped = parsed.other_way if name in flipped else None
         yield from _issues(ctx, check, name, reasons.notna(),
-                           lambda i, r=reasons: check.format(reason=r.iat[i]))
+                           lambda i, r=reasons: check.format(reason=r.iat[i]), grouped)
 
 
 def ambiguous_date(ctx: Context, check: CheckDef) -> Iterator[Issue]:
+    """One note when dates clearly follow the other order than they were read in, or when the
+    order is not stated and nothing shows it; a warning per ambiguous date read in an order
+    the mapping did not state (its column's, or day-first in a column of mixed orders)."""
+    review = review_order(ctx.dates)
+    if review.flipped:
+        yield _flipped_note(ctx, check, review)
+    if review.undecided and review.evidence.order != review.read:
+        yield _undecided_note(ctx, check, review)
     if not ctx.warn_ambiguous:
         return
     for name, parsed in ctx.dates.items():
-        if not parsed.only_monthfirst.any():
+        if parsed.stated:
             continue
         values = ctx.frame[name]
-        yield from _issues(ctx, check, name, parsed.ambiguous & parsed.reasons.isna(),
-                           lambda i, v=values: check.format(read_as=format_date(v.iat[i])))
+        mask = parsed.ambiguous & parsed.reasons.isna()
+        if name in review.flipped and parsed.ambiguous_order != parsed.order:
+            how = f"{_WORD.get(parsed.ambiguous_order, '')}, like the rest of the column"
+            yield from _issues(ctx, check, name, mask, lambda i, v=values, h=how: (
+                f"{check.format(read_as=format_date(v.iat[i]))} ({h})"), grouped=mask)
+        elif parsed.evidence.conflicting:
+            yield from _issues(ctx, check, name, mask,
+                               lambda i, v=values: check.format(read_as=format_date(v.iat[i])))
 
 
 def date_before_received(ctx: Context, check: CheckDef) -> Iterator[Issue]:
