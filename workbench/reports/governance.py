@@ -12,6 +12,8 @@ import altair as alt
 import pandas as pd
 
 from workbench.analysis import charts
+from workbench.analysis.actions import SUMMARY_INDICATORS
+from workbench.analysis.measures import coverage_text, measure
 from workbench.reports.htmlreport import (
     SUPPRESSED,
     LazyChart,
@@ -265,9 +267,8 @@ def actions_summary_rows(results: ProviderResults) -> list[dict[str, Any]]:
     """Headline action figures as label/value rows."""
     names = {"actions": "Improvement actions", "completed": "Completed", "overdue": "Overdue",
              "open": "Open (not yet due)", "no_due_date": "No due date",
-             "completed_on_time_pct": "% completed on time",
-             "signed_off_pct": "% of completed actions signed off by a senior manager",
-             "told_pct": "% of upheld complaints whose complainant was told of the improvement"}
+             # the percentages are the indicators: shown under the indicators' own names
+             **{key: measure(name).label for key, name in SUMMARY_INDICATORS.items()}}
     return [{"key": k, "measure": names.get(k, label(k)), "value": v}
             for k, v in (results.actions_summary or {}).items()
             if v is None or isinstance(v, (int, float))]
@@ -301,7 +302,8 @@ def timeliness_rows(results: ProviderResults, public: bool) -> list[dict[str, An
         if expected and not at_most:
             target = f"{target}; {expected}" if target else expected
         rows.append({"key": key, "measure": label(key), "value": value, "target": target,
-                     "status": status})
+                     "status": status,
+                     "coverage": coverage_text(key, (k.get("coverage") or {}).get(key))})
     return rows
 
 

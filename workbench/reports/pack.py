@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import json
 import time
@@ -14,6 +15,7 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.analysis import actions, charts, kpis, rootcause, themes
+from workbench.analysis.measures import value_text
 from workbench.analysis.workdays import WorkCalendar
 from workbench.core.atomic import write_text
 from workbench.core.errors import WorkbenchError
@@ -182,6 +184,15 @@ def _show(*objs: Any) -> None:
         display(Markdown(obj) if isinstance(obj, str) else obj)
 
 
+def _table(frame: pd.DataFrame) -> Any:
+    """A table as a reader sees it: no index column, missing values blank. The element ids come
+    from the content, so a re-run gives the same output (nbval compares them)."""
+    from pandas.io.formats.style import Styler
+
+    uuid = hashlib.sha256(frame.to_csv().encode()).hexdigest()[:10]
+    return Styler(frame, uuid=uuid, cell_ids=False).hide(axis="index").format(na_rep="")
+
+
 def _chart(figures: Mapping[str, Any] | None, *names: str) -> None:
     for name in names:
         chart = (figures or {}).get(name)
@@ -204,9 +215,8 @@ def show_data_quality(results: ProviderResults, figures: Mapping[str, Any] | Non
 def show_kpis(results: ProviderResults, figures: Mapping[str, Any] | None = None
               ) -> None:
     """KPI section: the headline figures, the rubric indicators, figures by quarter."""
-    rows = [(k, v) for k, v in results.kpis.items() if not isinstance(v, Mapping | list)]
-    _show(pd.DataFrame(rows, columns=["kpi", "value"]))
-    _show(pd.DataFrame(list(results.indicators.items()), columns=["indicator", "value"]))
+    _show(_table(scorecard.figure_table(results)))
+    _show(_table(scorecard.figure_table(results, indicators=True)))
     if len(results.by_period):
         _show(results.by_period)
     _chart(figures, "volumes", "outcomes")
@@ -236,7 +246,10 @@ def show_themes(results: ProviderResults, figures: Mapping[str, Any] | None = No
 def show_actions(results: ProviderResults, figures: Mapping[str, Any] | None = None
                  ) -> None:
     """Actions section: headline figures and the overdue actions."""
-    _show(pd.DataFrame([results.actions_summary]))
+    _show(_table(pd.DataFrame(
+        [{"Measure": r["measure"], "Value": value_text(r["key"], r["value"])
+          if r["key"].endswith("_pct") else "unknown" if r["value"] is None else f"{r['value']:,}"}
+         for r in governance.actions_summary_rows(results)])))
     if len(results.actions):
         overdue = results.actions[results.actions["status"] == "overdue"]
         _show(overdue[["_row", "reference", "action_due", "days_overdue", "status"]])

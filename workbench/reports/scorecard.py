@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.styles import Font
 
+from workbench.analysis.measures import coverage_text, measures, value_text
 from workbench.reports.excel import (
     PCT_FORMAT,
     Rag,
@@ -96,7 +97,10 @@ _BREAKDOWNS = (("by_month", "Month"), ("by_type", "Type"), ("by_location", "Loca
 
 
 def label(key: str) -> str:
-    """The display label of a KPI key."""
+    """The display label of a KPI key: the measures table's name wherever it has one."""
+    known = measures()
+    if key in known:
+        return known[key].label
     return KPI_LABELS.get(key, key.replace("_pct", " %").replace("_", " ").capitalize())
 
 
@@ -125,9 +129,11 @@ def _scalar(value: Any) -> bool:
 
 
 def kpi_rows(results: ProviderResults) -> pd.DataFrame:
-    """Every KPI as a row: group, key, measure, value, target, rag."""
+    """Every KPI as a row: group, key, measure, value, target (with the rubric's expected level),
+    rag and coverage (what the figure is counted over)."""
     k = results.kpis or {}
     targets = {**(results.targets or {}), **(k.get("targets") or {})}
+    coverage = k.get("coverage") or {}
     rows: list[dict[str, Any]] = []
 
     def add(group: str, key: str, value: Any, target: Any = None, name: str | None = None) -> None:
@@ -135,8 +141,10 @@ def kpi_rows(results: ProviderResults) -> pd.DataFrame:
         expected = expected_text(key, results.expectations)
         if expected:
             target = f"{target}; {expected}" if target else expected
+        cov = coverage.get(f"indicators.{key}" if group == "Rubric indicators" else key)
         rows.append({"group": group, "key": key, "measure": name or label(key), "value": value,
-                     "target": target, "rag": rule.status(value) if rule else None})
+                     "target": target, "rag": rule.status(value) if rule else None,
+                     "coverage": coverage_text(key, cov) if cov else None})
 
     for key in ("complaints", "compliments"):
         if key in k:
@@ -174,7 +182,28 @@ def kpi_rows(results: ProviderResults) -> pd.DataFrame:
         add("Targets", str(key), value)
     for key, value in (results.indicators or {}).items():
         add("Rubric indicators", str(key), value)
-    return pd.DataFrame(rows, columns=["group", "key", "measure", "value", "target", "rag"])
+    return pd.DataFrame(rows, columns=["group", "key", "measure", "value", "target", "rag",
+                                       "coverage"])
+
+
+def figure_table(results: ProviderResults, keys: list[str] | None = None, *,
+                 indicators: bool = False) -> pd.DataFrame:
+    """Figures as a readable table: measure, value (with its unit), coverage, expected level.
+
+    ``keys`` are top-level KPI figures (default: every one the measures table names); with
+    ``indicators`` the rubric's indicators instead. Unknown figures read "unknown" with why."""
+    k = results.kpis or {}
+    coverage = k.get("coverage") or {}
+    source = results.indicators or {} if indicators else k
+    if keys is None:
+        keys = [key for key in source if key in measures()]
+    rows = []
+    for key in keys:
+        cov_key = f"indicators.{key}" if indicators else key
+        rows.append({"Measure": label(key), "Value": value_text(key, source.get(key)),
+                     "Coverage": coverage_text(key, coverage.get(cov_key)),
+                     "Expected": expected_text(key, results.expectations)})
+    return pd.DataFrame(rows, columns=["Measure", "Value", "Coverage", "Expected"])
 
 
 def breakdown_rows(results: ProviderResults) -> pd.DataFrame:
@@ -284,7 +313,8 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
     ws = wb.create_sheet("KPIs")
     kpis = kpi_rows(results).drop(columns=["key"])
     write_frame(ws, kpis, headers={"group": "Group", "measure": "Measure", "value": "Value",
-                                   "target": "Target", "rag": "RAG"},
+                                   "target": "Target", "rag": "RAG",
+                                   "coverage": "Counted over"},
                 number_formats={"value": "0.0##"}, text_rag={"rag": RAG_COLOURS})
 
     ws = wb.create_sheet("Breakdown")
