@@ -76,7 +76,8 @@ def inputs(provider: Provider, *, period: str, as_of: dt.date, rubric_path: str 
             "name": provider.name, "service_type": provider.service_type,
             "service_users": provider.service_users, "targets": provider.targets.model_dump(),
             "holidays": provider.holidays, "closures": [d.isoformat() for d in provider.closures],
-            "db": assessment_stamp(db, provider.id, period, rubric) if db else None,
+            # the store the notebook reads: --db, else the default store when there is one
+            "db": assessment_stamp(db, provider.id, period, rubric),
         },
         "package_version": __version__,
     }
