@@ -307,12 +307,15 @@ def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
 
     rubric = _rubric(rubric_arg, None)
     period = period or _this_period()
-    answers = None
-    if prefill:
-        store = _store(db)
+    from workbench.scoring.store import Store, existing_default_db
+
+    stored = None
+    source = db or existing_default_db()  # reading the versions never creates a store
+    if source and (prefill or "://" in str(source) or Path(source).exists()):
+        store = Store(source)
         found = store.assessments(provider, period, rubric.id, "")
-        answers = store.load(found[0].id) if found else None
-    export_form(rubric, provider, period, out, answers)
+        stored = store.load(found[0].id) if found else None
+    export_form(rubric, provider, period, out, stored if prefill else None, stored=stored)
     click.echo(f"wrote {out} ({rubric.item_count} items, {provider} {period})")
 
 
@@ -322,15 +325,19 @@ def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
 @click.option("--assessor", default=None, help="Name recorded in the audit trail.")
 @click.option("--rubric", "rubric_arg", default=None, metavar="FILE|ID",
               help="Rubric file or id (default: the one named in the workbook).")
+@click.option("--force", is_flag=True,
+              help="Overwrite items saved in the store since the form was exported (recorded "
+                   "in the audit trail).")
 @DB_OPTION
-def form_import(path, provider, assessor, rubric_arg, db) -> None:
-    """Check a returned workbook and import it (all or nothing)."""
+def form_import(path, provider, assessor, rubric_arg, force, db) -> None:
+    """Check a returned workbook and import it (all or nothing). Items saved in the store since
+    the export stop the import (exit 3) unless --force."""
     from workbench.scoring.assessment import scores
     from workbench.scoring.excelform import import_form
 
     rubric = _rubric(rubric_arg, None) if rubric_arg else None
     store = _store(db)
-    aid = import_form(path, provider, store, assessor, rubric=rubric)
+    aid = import_form(path, provider, store, assessor, rubric=rubric, force=force)
     loaded = store.load(aid)
     used = rubric or _rubric(None, loaded.info)
     click.echo(f"imported {path} into {loaded.info.label}: score {scores(used, loaded)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Mapping
@@ -77,11 +78,17 @@ def _evidence_text(state: ItemState) -> str:
 
 
 def export_form(rubric: Rubric, provider: str, period: str, out_path: str | Path,
-                answers: Assessment | Mapping[str, ItemState] | None = None) -> Path:
-    """Write the self-assessment workbook (prefilled from ``answers`` when given)."""
+                answers: Assessment | Mapping[str, ItemState] | None = None, *,
+                stored: Assessment | Mapping[str, ItemState] | None = None) -> Path:
+    """Write the self-assessment workbook (prefilled from ``answers`` when given). ``stored``
+    (default ``answers``) is what the store holds now: the form keeps its item versions, so an
+    import refuses to overwrite an item saved after the export."""
     period = check_period(period)
     states: Mapping[str, ItemState] = (answers.items if isinstance(answers, Assessment)
                                        else answers or {})
+    stored = answers if stored is None else stored
+    stored_states: Mapping[str, ItemState] = (stored.items if isinstance(stored, Assessment)
+                                              else stored or {})
     wb = openpyxl.Workbook()
     _instructions(wb.active, rubric, provider, period)
     ws = wb.create_sheet(SHEET)
@@ -172,7 +179,10 @@ def export_form(rubric: Rubric, provider: str, period: str, out_path: str | Path
             ("format", FORMAT), ("format_version", FORMAT_VERSION), ("rubric_id", rubric.id),
             ("rubric_version", rubric.version), ("provider", provider), ("period", period),
             ("items", rubric.item_count),
-            ("exported_at", datetime.now(UTC).isoformat(timespec="seconds"))), start=1):
+            ("exported_at", datetime.now(UTC).isoformat(timespec="seconds")),
+            # the stored versions the form starts from: an import refuses items saved since
+            ("versions", json.dumps({k: s.version for k, s in stored_states.items()
+                                     if s.version}, sort_keys=True))), start=1):
         meta.cell(i, 1, key)
         put_text(meta.cell(i, 2), str(value))
         meta.cell(i, 2).data_type = "s"
@@ -352,12 +362,14 @@ def _open(path: Path):
 
 
 def import_form(path: str | Path, provider: str, store: Store, assessor: str | None = None,
-                *, rubric: Rubric | None = None) -> int:
+                *, rubric: Rubric | None = None, force: bool = False) -> int:
     """Import a returned form into the provider's assessment for the form's period; return its id.
 
     All items are saved in one transaction (all or nothing); the assessment (provider, period,
     rubric, no assessor label) is created when it does not exist yet. Events are recorded as
-    ``assessor`` (default: "<provider> (Excel form)").
+    ``assessor`` (default: "<provider> (Excel form)"). An item saved in the store since the form
+    was exported, which the form would change, stops the import (ImportConflict, exit 3, naming
+    who saved it and when) unless ``force``, which the audit trail records.
     """
     path = Path(path)
     if rubric is None:
@@ -369,5 +381,19 @@ def import_form(path: str | Path, provider: str, store: Store, assessor: str | N
     who = assessor or f"{provider} (Excel form)"
     period = meta["period"]
     aid = store.save_into(provider, period, rubric, changes, who,
-                          reason=f"imported from {path.name}")
+                          reason=f"imported from {path.name}", based_on=exported_versions(meta),
+                          force=force)
     return aid
+
+
+def exported_versions(meta: Mapping[str, str]) -> dict[str, int] | None:
+    """The item versions a form was exported with (None for a form from before they were kept)."""
+    text = meta.get("versions")
+    if text is None:
+        return None
+    try:
+        versions = json.loads(text)
+    except ValueError:
+        raise ValidationFailed("the form's metadata is damaged",
+                               ["the versions it was exported with cannot be read"]) from None
+    return {str(k): int(v) for k, v in versions.items()}

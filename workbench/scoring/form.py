@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 from collections.abc import Iterator, Mapping
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
+from sqlalchemy import exc as sa_exc
 
 from workbench.analysis.measures import measure, value_text
 from workbench.core.errors import WorkbenchError
@@ -58,12 +60,18 @@ def link_html(link: EvidenceLink) -> str:
     return f"{_esc(link.label)} <code>{_esc(link.target)}</code>"
 
 
+# Pauses (seconds) between retries of a save the busy store refused; the last one repeats.
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
 class ItemEditor:
     """The widgets of one rubric item; every change is saved at once against the item version."""
 
     def __init__(self, form: ScoringForm, section: Section, item: Item, state: ItemState):
         self.form, self.section, self.item, self.state = form, section, item, state
         self._quiet = 0
+        self.pending: dict[str, Any] = {}  # a change the busy store has not taken yet
+        self._retries = 0
         self._shown_evidence: tuple[EvidenceLink, ...] = ()
         head = (f"<b>{_esc(item.id)}</b> {_esc(item.text)}"
                 f"<div style='color:#555;font-size:90%'>Evidence expected: "
@@ -162,25 +170,52 @@ class ItemEditor:
     # ------------------------------------------------------------ saving
 
     def save(self, changes: Mapping[str, Any]) -> bool:
-        """Save ``changes`` against the shown version; on refusal show why and the stored value."""
+        """Save ``changes`` against the shown version; on refusal show why and the stored value.
+        While the store is busy (locked by another writer past its timeout) the change is kept,
+        the item says so, and the save is retried (``retry_pending``)."""
+        changes = {**self.pending, **changes}
         try:
             saved = self.form.store.save_item(self.form.assessment_id, self.item.id, changes,
                                               self.state.version, self.form.assessor)
+        except sa_exc.OperationalError:
+            self.pending = changes  # never dropped: kept until a save goes through
+            self._say("Not saved: the store is busy, retrying. Your change is kept here.", _WARN)
+            self._schedule_retry()
+            return False
         except ItemConflict as exc:
+            self.pending = {}
             self.show(exc.current)
             self.form.states[self.item.id] = exc.current
             self._say(f"Not saved: {exc}")
             self.form.refresh_scores()
             return False
         except WorkbenchError as exc:
+            self.pending = {}
             self.show(self.state)
             self._say(f"Not saved: {exc.message}")
             return False
+        self.pending = {}
+        self._retries = 0
         self.form.states[self.item.id] = saved
         self.show(saved)
         self._say("")
         self.form.refresh_scores()
         return True
+
+    def retry_pending(self) -> bool:
+        """Try again to save a change the busy store refused (True once it is saved)."""
+        return not self.pending or self.save({})
+
+    def _schedule_retry(self) -> None:
+        """Retry on the kernel's event loop after a growing pause; without a running loop (a
+        script or a test) the change waits for the next edit or ``retry_pending``."""
+        delay = RETRY_SECONDS[min(self._retries, len(RETRY_SECONDS) - 1)]
+        self._retries += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        loop.call_later(delay, self.retry_pending)
 
     def _on_answer(self, change: dict) -> None:
         if not self._quiet:

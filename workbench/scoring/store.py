@@ -82,6 +82,18 @@ class LockedError(WorkbenchError):
     exit_code = 1
 
 
+class ImportConflict(ConflictError):
+    """Items changed in the store since a form was exported: ``newer`` are their stored states."""
+
+    def __init__(self, newer: list[ItemState]):
+        lines = [f"item {s.item_id}: saved by {s.assessor or 'someone'} at "
+                 f"{_short_time(s.updated_at)} (version {s.version})" for s in newer]
+        super().__init__(f"{len(newer)} item{'s' if len(newer) != 1 else ''} changed in the store "
+                         "since the form was exported; nothing was imported (import with --force "
+                         "to overwrite them; the audit trail records it):\n  " + "\n  ".join(lines))
+        self.newer = newer
+
+
 class ItemConflict(ConflictError):
     """Someone saved the item first: ``current`` is what is stored, ``attempted`` what was not."""
 
@@ -296,9 +308,15 @@ class Store:
 
     def save_into(self, provider: str, period: str, rubric: Rubric,
                   changes: Mapping[str, Mapping[str, Any]], who: str, *,
-                  reason: str | None = None) -> int:
+                  reason: str | None = None, based_on: Mapping[str, int] | None = None,
+                  force: bool = False) -> int:
         """Save items into the provider's main assessment (no named assessor), starting it in the
-        same transaction when there is none: all is saved, or nothing (not even the start)."""
+        same transaction when there is none: all is saved, or nothing (not even the start).
+
+        ``based_on`` gives the item versions the changes were made against (an exported form's):
+        an item changed in the store since then, whose stored value the change would overwrite,
+        is a conflict and nothing is saved (ImportConflict, exit 3), unless ``force``, which is
+        recorded as the reason of every event it writes."""
         period = check_period(period)
         normalised = {k: normalise_changes(v, self.evidence_root) for k, v in changes.items()}
         with self._write() as conn:
@@ -308,9 +326,18 @@ class Store:
             if aid is None:
                 aid = self._create(conn, provider, period, rubric, who, "", None)
             info = self._lock(conn, aid)
+            current = {item_id: self._current(conn, aid, item_id) for item_id in normalised}
+            if based_on is not None:
+                newer = [state for item_id, state in current.items()
+                         if state.version != based_on.get(item_id, 0)
+                         and any(state.value(k) != v for k, v in normalised[item_id].items())]
+                if newer and not force:
+                    raise ImportConflict(newer)
+                if newer:
+                    reason = (f"{reason or 'import'}; forced over changes saved since the export "
+                              f"(items {', '.join(s.item_id for s in newer)})")
             for item_id, values in normalised.items():
-                version = self._current(conn, aid, item_id).version
-                self._save(conn, info, item_id, values, version, who, reason)
+                self._save(conn, info, item_id, values, current[item_id].version, who, reason)
         return int(aid)
 
     def info(self, assessment_id: int) -> AssessmentInfo:
