@@ -23,8 +23,15 @@ from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
               help="Warm kernels kept per dashboard (with --preheat).")
 @click.option("--cull-idle", "cull_idle", default=600, show_default=True, type=int,
               help="Shut down kernels idle for this many seconds.")
+@click.option("--max-kernels", "max_kernels", default=6, show_default=True,
+              type=click.IntRange(1, 64),
+              help="Page kernels at most (warm ones aside): past it, those no browser is "
+                   "connected to are shut down, longest idle first.")
+@click.option("--unconnected-cull", "unconnected_cull", default=60, show_default=True,
+              type=click.IntRange(5), help="Shut down a page kernel no browser is connected to "
+                                           "after this many idle seconds.")
 def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: int,
-              cull_idle: int) -> None:
+              cull_idle: int, max_kernels: int, unconnected_cull: int) -> None:
     """Serve the scorecard and portfolio dashboards with Voilà (read-only)."""
     from workbench.dashboards import server
 
@@ -35,8 +42,8 @@ def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: i
         raise WorkbenchError(f"binding to {ip} exposes the dashboards beyond this machine: "
                              "give --token (or --token auto)")
     argv = server.server_argv(port=port, ip=ip, token=token, preheat=preheat,
-                              pool_size=pool_size,
-                              cull_idle_seconds=cull_idle)
+                              pool_size=pool_size, cull_idle_seconds=cull_idle,
+                              max_kernels=max_kernels, unconnected_cull_seconds=unconnected_cull)
     suffix = f"?token={token}" if token else ""
     click.echo(f"Scorecard: http://{ip}:{port}/voila/render/scorecard_dashboard.ipynb{suffix}")
     click.echo(f"Portfolio: http://{ip}:{port}/voila/render/portfolio_dashboard.ipynb{suffix}")

@@ -6,11 +6,13 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.contents.largefilemanager import LargeFileManager
-from tornado import web
-from traitlets import List, Unicode
+from tornado import ioloop, web
+from traitlets import Int, List, Unicode
 from voila.app import Voila
 
 from workbench.core.errors import WorkbenchError
@@ -79,8 +81,26 @@ class DashboardContentsManager(LargeFileManager):
         raise web.HTTPError(403, "The dashboard server is read-only")
 
 
+class SecurityHeaders(web.OutputTransform):
+    """SECURITY_HEADERS on every response: Tornado's own error pages and static files too (the
+    handlers' default headers do not reach those)."""
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+        return status_code, headers, chunk
+
+
 class DashboardServer(Voila):
-    """Voilà with the dashboards-only contents manager."""
+    """Voilà with the dashboards-only contents manager, security headers on every response and
+    a bounded number of kernels."""
+
+    max_kernels = Int(6, help="Kernels at most (preheated ones aside): past it the oldest page "
+                              "kernels no browser is connected to are shut down.").tag(config=True)
+    unconnected_cull_seconds = Int(
+        60, help="Shut down a page kernel no browser has connected to (or that every browser "
+                 "left) after this many idle seconds.").tag(config=True)
 
     def init_settings(self):
         settings = super().init_settings()
@@ -88,10 +108,48 @@ class DashboardServer(Voila):
         settings["contents_manager"] = self.contents_manager
         return settings
 
+    def listen(self):
+        self.app.add_transform(SecurityHeaders)
+        ioloop.PeriodicCallback(self.bound_kernels, 5_000).start()
+        super().listen()
+
+    async def bound_kernels(self) -> list[str]:
+        """Shut down page kernels nobody is connected to: those idle past
+        ``unconnected_cull_seconds``, and, past ``max_kernels``, the longest idle (idle at least
+        a few seconds, so a page still being drawn is left alone). Returns the ids shut down."""
+        km = self.kernel_manager
+        pooled = set()
+        for pool in getattr(km, "_pools", {}).values():  # preheated kernels wait unconnected
+            for item in pool:
+                if item.done() and not item.exception():
+                    pooled.add(item.result().get("kernel_id"))
+        now = datetime.now(UTC)
+        unconnected: list[tuple[float, str]] = []
+        count = 0
+        for kernel_id in list(km.list_kernel_ids()):
+            if kernel_id in pooled:
+                continue
+            count += 1
+            model = km.kernel_model(kernel_id)
+            if model.get("connections", 0):
+                continue
+            last = km.get_kernel(kernel_id).last_activity
+            idle = (now - last).total_seconds() if last else 0.0
+            unconnected.append((idle, kernel_id))
+        unconnected.sort(reverse=True)
+        doomed = [k for idle, k in unconnected if idle > self.unconnected_cull_seconds]
+        spare = [k for idle, k in unconnected if idle > 5 and k not in doomed]
+        doomed += spare[:max(0, count - len(doomed) - self.max_kernels)]
+        for kernel_id in doomed:
+            self.log.info("Shutting down kernel %s (no browser connected)", kernel_id)
+            await ensure_async(km.shutdown_kernel(kernel_id))
+        return doomed
+
 
 def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = None,
                 preheat: bool = False, pool_size: int = 1, cull_idle_seconds: int = 600,
-                root: Path = NOTEBOOKS_DIR, open_browser: bool = False) -> list[str]:
+                root: Path = NOTEBOOKS_DIR, open_browser: bool = False, max_kernels: int = 6,
+                unconnected_cull_seconds: int = 60) -> list[str]:
     """The Voilà command-line arguments for the dashboard server (tested; launch uses them)."""
     missing = [d for d in DASHBOARDS if not (root / d).exists()]
     if missing:
@@ -115,6 +173,8 @@ def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = 
         f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
         "--MappingKernelManager.cull_interval=60",
+        f"--DashboardServer.max_kernels={max_kernels}",
+        f"--DashboardServer.unconnected_cull_seconds={unconnected_cull_seconds}",
         f"--Voila.token={token or ''}",
     ]
     if preheat:
