@@ -8,10 +8,12 @@ import contextlib
 import datetime as dt
 import json
 import multiprocessing
+import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from workbench.batch import runner
 from workbench.core.atomic import atomic_dir, write_text
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import ConflictError, WorkbenchError
 from workbench.core.paths import (
     CHART_CACHE_ENV,
     DEFAULT_MANIFEST,
@@ -86,6 +88,7 @@ class BatchReport:
     executor: str = "local"
     portfolio: list[str] = field(default_factory=list)
     portfolio_error: str | None = None
+    removed_partials: list[str] = field(default_factory=list)  # left by a killed earlier run
 
     @property
     def failed(self) -> list[ProviderOutcome]:
@@ -121,6 +124,10 @@ class BatchReport:
                              + (o.failing_source or "").strip().replace("\n", "\n    "))
             if o.log_path:
                 lines.append(f"  log: {o.log_path}")
+        if self.removed_partials:
+            lines.append(f"removed {len(self.removed_partials)} half-written folder"
+                         f"{'s' if len(self.removed_partials) != 1 else ''} left by an "
+                         f"interrupted run: {', '.join(self.removed_partials)}")
         if self.portfolio_error:
             lines.append(f"FAILED portfolio: {self.portfolio_error}")
         for path in self.portfolio:
@@ -206,11 +213,41 @@ def _on_sigint(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
 
-def _worker_start() -> None:
+def _worker_start(driver_pid: int | None = None) -> None:
     """Pool worker set-up: Ctrl-C stops the provider it is running and marks the worker as
     stopping; an idle worker only takes note (one that died while idle would break the pool,
-    which then terminates the busy workers mid-provider)."""
+    which then terminates the busy workers mid-provider). With ``driver_pid``, the worker
+    leaves at once when the driver is gone (killed, SIGTERM), publishing nothing."""
     signal.signal(signal.SIGINT, _on_sigint)
+    if driver_pid is not None:
+        threading.Thread(target=_follow_driver, args=(driver_pid,), daemon=True,
+                         name="follow-driver").start()
+
+
+DRIVER_CHECK_SECONDS = 0.5
+
+
+def _follow_driver(pid: int) -> None:
+    # A worker's parent is the fork server, not the driver, and the fork server outlives the
+    # driver as long as a worker does (each holds its keep-alive pipe): so each worker watches
+    # the driver itself. Its kernel follows it (ipykernel exits when its parent process goes).
+    while True:
+        time.sleep(DRIVER_CHECK_SECONDS)
+        if not _alive(pid):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    return True
 
 
 def run_provider(job: Job) -> ProviderOutcome:
@@ -331,18 +368,70 @@ def _executor(kind: str, jobs: int, scheduler: str | None):
         finally:
             signal.signal(signal.SIGINT, before)
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                      initializer=_worker_start)
+                                      initializer=_worker_start, initargs=(os.getpid(),))
         try:
             yield pool
-        except BaseException:
+        except BaseException as exc:
             # Ctrl-C (or any error): providers not yet started never start; the running ones
             # unwind on the Ctrl-C their own process received, or finish. Not a `with` block:
             # its exit's shutdown(cancel_futures=False) could undo the cancelling.
+            if isinstance(exc, KeyboardInterrupt):
+                _interrupt_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
     else:
         raise WorkbenchError(f"unknown executor {kind!r} (local or dask)")
+
+
+def _interrupt_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Pass a Ctrl-C on to the workers: `kill -INT <driver>` reaches the driver alone (a
+    terminal's Ctrl-C reaches the whole group), and waiting for their providers to finish
+    would take seconds."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGINT)
+
+
+LOCK_FILE = ".batch.lock"
+
+
+@contextlib.contextmanager
+def output_lock(root: Path):
+    """Hold ``root/.batch.lock`` for a batch: a second batch on the same outputs is refused
+    (they would delete each other's half-written folders). The lock is the kernel's (flock):
+    it goes with the process, however it ends, so it never goes stale."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK_FILE
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ConflictError(f"another batch is writing these outputs ({holder}); wait for it "
+                                "to finish, or give a different output folder",
+                                path=root) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started "
+                     f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def _remove_partials(root: Path, period: str) -> list[str]:
+    """Half-written provider folders (``.<id>.*.partial``) left by a killed earlier run."""
+    removed = []
+    for stale in sorted((root / period).glob(".*.partial")):
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale.name)
+    return removed
 
 
 def run_batch(manifest_path: str | Path | None = None, *, period: str | None = None,
@@ -362,6 +451,19 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
     rubric_path = Path(rubric_path) if rubric_path else provenance.default_rubric_path()
     when = provenance.as_date(as_of)
     report = BatchReport(period, jobs=jobs, executor=executor)
+    with output_lock(root):
+        report.removed_partials = _remove_partials(root, period)
+        return _run_locked(report, manifest, root=root, period=period, when=when, force=force,
+                           jobs=jobs, executor=executor, scheduler=scheduler,
+                           rubric_path=rubric_path, db=db, warm=warm, timeout=timeout,
+                           progress=progress, portfolio=portfolio, t0=t0)
+
+
+def _run_locked(report: BatchReport, manifest: Manifest, *, root: Path, period: str,
+                when: dt.date | None, force: bool, jobs: int, executor: str,
+                scheduler: str | None, rubric_path: Path, db: str | None, warm: bool,
+                timeout: float | None, progress: bool, portfolio: bool,
+                t0: float) -> BatchReport:
     planned = plan(manifest, period=period, as_of=when, output_root=root,
                    rubric_path=rubric_path, db=db, warm=warm, timeout=timeout)
     results: dict[str, ProviderOutcome] = {}
