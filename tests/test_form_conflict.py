@@ -68,7 +68,7 @@ def test_an_unchanged_store_imports(scored):
 
 
 def test_cli_conflict_exit_3_and_force_is_recorded(scored, cli):
-    rubric, db, aid, form = scored
+    _rubric, db, aid, form = scored
     with Store(db) as store:
         version = store.load(aid).items["2.1"].version
         store.save_item(aid, "2.1", {"answer": "no", "action": {

@@ -83,7 +83,10 @@ def test_regenerating_gives_the_committed_cells(regenerated):
         (SAMPLE_DATA_DIR / "providers.yaml").read_text()
     for p in manifest.providers:
         rel = p.register.relative_to(SAMPLE_DATA_DIR)
-        assert read_cells(regenerated / rel) == read_cells(p.register), p.id
+        # the same bytes are the same cells: read the cells (seconds for hartwell's workbook)
+        # only to compare files that differ
+        if (regenerated / rel).read_bytes() != p.register.read_bytes():
+            assert read_cells(regenerated / rel) == read_cells(p.register), p.id
         assert load_yaml(regenerated / "mappings" / f"{p.id}.yaml").data == \
             load_yaml(p.mapping).data, p.id
 
@@ -135,6 +138,18 @@ def test_overdue_actions_and_no_sign_off():
                and r["action_completed"] is None]
     with_action = [r for r in rows if r["actions"]]
     assert len(overdue) >= 20 and len(overdue) / len(with_action) > 0.4
+
+
+def test_staff_and_complainants_come_from_separate_name_pools():
+    staff_pool = set(generator.STAFF_FIRST) | set(generator.STAFF_SURNAME)
+    assert not staff_pool & (set(generator.FIRST) | set(generator.SURNAME))
+    for pid in ("oakwood-care", "kestrel-homecare", "sunrise-day"):
+        recs = records(pid)
+        staff = {r[f].split(" (")[0] for r in recs
+                 for f in ("investigator", "action_owner", "action_signed_off_by") if r.get(f)}
+        assert staff and all(set(name.split()) <= staff_pool for name in staff), pid
+        complainants = {w for r in recs for w in r["complainant_name"].split()}
+        assert not complainants & staff_pool, pid
 
 
 def _working_days(p, recs, a="date_received", b="date_response_sent"):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +18,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from workbench.analysis import periods
+from workbench.register.identities import EMAIL, URL
 from workbench.register.loader import Register
 
 TEXT_FIELDS = ("summary", "outcome_description", "learning")
@@ -37,6 +41,11 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 
 # Tokens: 3+ letters, not a run of x's (CFPB and many registers redact names as XXXX).
 TOKEN_PATTERN = r"(?u)\b(?!x+\b)[^\W\d_]{3,}\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+# A capitalised word after a word or a comma (not after a full stop): mid-sentence.
+_CAPITALISED_MID = re.compile(r"(?<=[\w,)] )([A-ZÀ-Þ][a-zß-ÿ]+)\b")
+_LOWER_WORD = re.compile(r"\b[a-zß-ÿ]{3,}\b")
+REDACTION_WORD = "redacted"  # what is left of "[redacted]" in text redacted before analysis
 
 MAX_THEMES = 8
 FIT_SAMPLE = 20_000          # documents the model is fitted on at most (deterministic sample)
@@ -80,6 +89,37 @@ def _text(frame: pd.DataFrame) -> pd.Series:
     parts = [_col(frame, f).astype("string").fillna("") for f in TEXT_FIELDS]
     text = parts[0].str.cat(parts[1:], sep=" ").str.strip() if parts else None
     return text.mask(text == "")
+
+
+def proper_nouns(texts: Iterable[str]) -> frozenset[str]:
+    """Words (lower case) written capitalised in mid-sentence more often than in lower case:
+    the names of people and places. Text in Title Case Throughout is no evidence either way."""
+    joined = "\n".join(t for t in texts if not t.istitle())
+    capitalised = Counter(w.lower() for w in _CAPITALISED_MID.findall(joined))
+    if not capitalised:
+        return frozenset()
+    lower = Counter(_LOWER_WORD.findall(joined))
+    return frozenset(w for w, n in capitalised.items() if n > lower.get(w, 0))
+
+
+def _without_addresses(texts: pd.Index) -> pd.Index:
+    """``texts`` with email addresses and URLs blanked: their parts ("example", "com") are not
+    what a complaint is about."""
+    text = pd.Series(texts, dtype=object)
+    has = text.str.contains("@|://|www\\.", regex=True).to_numpy(dtype=bool)
+    if not has.any():
+        return texts
+    text[has] = [URL.sub(" ", EMAIL.sub(" ", t)) for t in text[has]]
+    return pd.Index(text)
+
+
+def excluded_terms(register: Register, texts: Iterable[str]) -> frozenset[str]:
+    """Tokens that are never theme terms: every word of an identity the register holds
+    (complainants and staff, as tokens), the proper nouns of ``texts`` and "redacted"."""
+    identities = getattr(register, "identities", None)
+    words = identities.words if identities else frozenset()
+    tokens = {t for w in words for t in _TOKEN.findall(w.lower())}
+    return frozenset(tokens) | proper_nouns(texts) | {REDACTION_WORD}
 
 
 def _quarters(frame: pd.DataFrame) -> pd.Series:
@@ -207,7 +247,8 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
              min_df: int | None = None) -> ThemeResult:
     """Text themes from summary + outcome_description + learning (complaints only).
 
-    TF-IDF (English + domain stop words, tokens of 3+ letters, at most ``max_features`` terms,
+    TF-IDF (English + domain stop words, tokens of 3+ letters, never a word of an identity the
+    register holds nor a proper noun (`excluded_terms`), at most ``max_features`` terms,
     ``min_df`` 2 when there are 50+ documents else 1, terms in over 70 % of documents dropped when
     there are 20+) then NMF (init "nndsvda", ``random_state``): deterministic. The model is
     fitted on a seeded sample of at most ``sample_size`` documents, then every distinct text is
@@ -222,14 +263,16 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
     if documents == 0:
         return _with_types(_empty_result(frame, quarter), register)
     codes, uniques = pd.factorize(text[has_text])
+    uniques = _without_addresses(uniques)
     rng = np.random.default_rng(random_state)
     if documents > sample_size:
         pick = np.sort(rng.choice(documents, size=sample_size, replace=False))
     else:
         pick = np.arange(documents)
     sample = uniques.take(codes[pick])
+    stop_words = STOP_WORDS | excluded_terms(register, sample)
     vec = TfidfVectorizer(
-        lowercase=True, stop_words=sorted(STOP_WORDS), token_pattern=TOKEN_PATTERN,
+        lowercase=True, stop_words=sorted(stop_words), token_pattern=TOKEN_PATTERN,
         max_features=max_features, min_df=min_df or (2 if len(sample) >= 50 else 1),
         max_df=0.7 if len(sample) >= 20 else 1.0, sublinear_tf=True, dtype=np.float32,
     )

@@ -591,6 +591,25 @@ def run_notebook(input_path: str | Path, output_path: str | Path | None,
                        failing_cell=index, failing_source=source, log=log, attempts=attempts)
 
 
+# report.html needs no script: its tables are HTML and its charts SVG images. nbconvert's lab
+# template still adds require.js, MathJax and mermaid loaders (mermaid's from a CDN): they are
+# dropped, and the page forbids any script, frame, font or request (the charts are data: URLs).
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>[ \t]*\n?", re.IGNORECASE | re.DOTALL)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+
+
+def locked_down(html: str) -> str:
+    """``html`` without any script element and with the Content-Security-Policy REPORT_CSP as
+    the first element of its head."""
+    meta = f'\n<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
+    html = _SCRIPT.sub("", html)
+    head = _HEAD.search(html)
+    if head is None:
+        raise ValueError("the exported notebook has no <head>")
+    return html[:head.end()] + meta + html[head.end():]
+
+
 @functools.cache
 def _html_exporter() -> Any:
     # One per process: building an exporter compiles its Jinja templates (~0.3 s a provider).
@@ -616,11 +635,12 @@ def _environ(env: Mapping[str, str] | None):
 
 
 def export_html(nb: Any, path: str | Path) -> Path:
-    """The executed notebook as a standalone HTML page without code or prompts."""
+    """The executed notebook as a standalone HTML page without code, prompts or script, under
+    the Content-Security-Policy REPORT_CSP."""
     from workbench.core.atomic import write_text
 
     html, _ = _html_exporter().from_notebook_node(_publishable(nb))
-    return write_text(path, html)
+    return write_text(path, locked_down(html))
 
 
 def _publishable(nb: Any) -> Any:

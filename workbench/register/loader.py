@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.arrays import StringArray
 
 from workbench.register.dates import parse_dates
+from workbench.register.identities import IDENTITY_FIELDS, Identities, collect
 from workbench.register.mapping import Mapping, header_hints, load_mapping, recognise, resolve
 from workbench.register.pseudonym import pseudonym_key, pseudonymise
 from workbench.register.reader import read_table
@@ -30,6 +31,9 @@ class Register:
     header_row: int | None = None
     mapping: Any = None  # the effective workbench.register.mapping.Mapping
     warnings: list[str] = field(default_factory=list)  # file-level notes (e.g. no data rows)
+    # whom the register names (complainants, staff), from the cells before pseudonymisation:
+    # in memory only, for redaction (workbench.reports.redaction); never written
+    identities: Identities = field(default_factory=Identities, repr=False, compare=False)
 
     def has_field(self, name: str) -> bool:
         """Whether the register records ``name`` at all: a column is mapped to it (escalation
@@ -166,8 +170,11 @@ def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | Non
     frame["_row"] = pd.Series(raw.rows, index=index, dtype="int64")
     ctx.frame = frame
     issues = validate(ctx)
+    found = collect({name: raw.column(header) for name, header in effective.columns.items()
+                     if name in IDENTITY_FIELDS})
     return Register(frame=frame, issues=issues, source=Path(path), sheet=raw.sheet,
-                    header_row=raw.header_row, mapping=effective, warnings=list(raw.warnings))
+                    header_row=raw.header_row, mapping=effective, warnings=list(raw.warnings),
+                    identities=found)
 
 
 ESCALATION_DATES = ("date_stage2", "date_commissioner", "date_ombudsman")

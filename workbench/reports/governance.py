@@ -31,7 +31,7 @@ from workbench.reports.portfolio import (
     portfolio_table,
     suppress_count,
 )
-from workbench.reports.redaction import redact
+from workbench.reports.redaction import redact, staff_as_roles
 from workbench.reports.results import ProviderResults, theme_table
 from workbench.reports.scorecard import (
     SECTION_RAG,
@@ -484,8 +484,10 @@ TITLES = {
 def write_governance_reports(results: ProviderResults, out_dir: str | Path) -> dict[str, Path]:
     """Write the four governance reports of one provider into ``out_dir`` (atomic writes):
     lessons_learned.html, public_quarterly_report.html, annual_report.html,
-    commissioner_report.html. Returns report key -> path."""
+    commissioner_report.html. Returns report key -> path. None of them is the auditor's
+    internal pack: staff are never named (docs/redaction.md)."""
     out_dir = Path(out_dir)
+    results = staff_as_roles(results)
     views = {public: provider_view(results, public=public) for public in (False, True)}
     paths = {}
     for key, (template, filename, public) in REPORTS.items():
@@ -514,6 +516,7 @@ def write_portfolio_governance(results_list: list[ProviderResults], out_dir: str
     """Write the portfolio versions of the four governance reports into ``out_dir``:
     portfolio_<report>.html. Each has the sector overview then every provider's section."""
     out_dir = Path(out_dir)
+    results_list = [staff_as_roles(r) for r in results_list]
     raw = [provider_view(r, public=False, portfolio=True) for r in results_list]
     pub = [provider_view(r, public=True, portfolio=True) for r in results_list]
     table = portfolio_table(results_list)

@@ -23,6 +23,10 @@ from workbench.core.memo import pure_cache
 from workbench.core.paths import CHART_CACHE_ENV
 
 SUPPRESSED = "<5"
+# The governance and portfolio reports need no script, frame, font or request of any kind: inline
+# styles and the charts' inline SVG only (templates/_base.html.j2 carries this meta).
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 _EXTERNAL = re.compile(
     r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*["']?"""
@@ -99,10 +103,13 @@ def render(template: str, **context: Any) -> str:
 
 def write_html(path: str | Path, template: str, **context: Any) -> Path:
     """Render ``template`` and write it atomically to ``path``; refuses a page that would
-    load anything from the network (the reports must work offline and leak nothing)."""
+    load anything from the network (the reports must work offline and leak nothing) or that
+    lacks the Content-Security-Policy ``CSP``."""
     html = render(template, **context)
     if has_external_references(html):
         raise ValueError(f"{template}: rendered page references an external resource")
+    if CSP_META not in html[:html.find("</head>")]:
+        raise ValueError(f"{template}: rendered page has no Content-Security-Policy {CSP!r}")
     return write_text(path, html)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import importlib
 import json
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +24,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.paths import DEFAULT_MANIFEST, outputs_dir
 from workbench.register.loader import load_register
 from workbench.register.manifest import Manifest, Provider, load_manifest
-from workbench.reports import governance, portfolio, scorecard, scorecharts
+from workbench.reports import governance, portfolio, redaction, scorecard, scorecharts
 from workbench.reports import results as results_io
 from workbench.reports.provenance import (
     MANIFEST_FILE,
@@ -63,10 +65,12 @@ def compute_results(provider: Provider, manifest: Manifest | None = None, *,
                     mapping_path: str | Path | None = None,
                     timings: dict[str, float] | None = None) -> ProviderResults:
     """Load the provider's register (pseudonymised), run every analysis and read the stored
-    assessment scores (read only, when ``db`` is given) into one ProviderResults."""
-    return analyse(provider, manifest, period=period, as_of=as_of, db=db,
-                   rubric_path=rubric_path, register_path=register_path,
-                   mapping_path=mapping_path, timings=timings, with_charts=False)[0]
+    assessment scores (read only, when ``db`` is given) into one ProviderResults, as published
+    (`workbench.reports.redaction.published`: staff shown by their role)."""
+    return redaction.published(analyse(
+        provider, manifest, period=period, as_of=as_of, db=db, rubric_path=rubric_path,
+        register_path=register_path, mapping_path=mapping_path, timings=timings,
+        with_charts=False)[0])
 
 
 def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str | None = None,
@@ -74,7 +78,9 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
             rubric_path: str | Path | None = None, register_path: str | Path | None = None,
             mapping_path: str | Path | None = None, timings: dict[str, float] | None = None,
             with_charts: bool = True) -> tuple[ProviderResults, dict[str, Any]]:
-    """compute_results plus the provider's Altair charts by name (drawn from the register)."""
+    """The provider's results for the auditor's internal pack (action owners and sign-offs by
+    name; every text and category value redacted of the register's identities: see
+    docs/redaction.md) and its Altair charts by name (drawn from the register)."""
 
     timings = timings if timings is not None else {}
     period = period or (manifest.period if manifest is not None else None)
@@ -89,6 +95,9 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     register = load_register(register_path or provider.register,
                              mapping_path or provider.mapping, as_of=as_of)
     timings["load_register"] = time.perf_counter() - t
+    t = time.perf_counter()
+    register = redaction.for_analysis(register)
+    timings["redaction"] = time.perf_counter() - t
 
     results = ProviderResults(
         provider_id=provider.id, provider_name=provider.name,
@@ -178,19 +187,36 @@ def configure_display(interactive: bool) -> str:
 
 
 def _show(*objs: Any) -> None:
+    """Display tables, charts and Markdown strings; a value from a manifest, register, rubric or
+    the store goes into such a string only through `_md`."""
     from IPython.display import Markdown, display
 
     for obj in objs:
         display(Markdown(obj) if isinstance(obj, str) else obj)
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
+
+
+def _md(value: Any) -> str:
+    """``value`` as literal text inside a line of Markdown: HTML escaped (no markup from data
+    reaches the page), on one line, and Markdown punctuation backslash-escaped (no emphasis,
+    code, links or images). Numbers are shown as they are."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    text = " ".join(html.escape(str(value), quote=False).split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def _table(frame: pd.DataFrame) -> Any:
-    """A table as a reader sees it: no index column, missing values blank. The element ids come
-    from the content, so a re-run gives the same output (nbval compares them)."""
+    """A table as a reader sees it: no index column, missing values blank, every cell HTML
+    escaped. The element ids come from the content, so a re-run gives the same output (nbval
+    compares them)."""
     from pandas.io.formats.style import Styler
 
     uuid = hashlib.sha256(frame.to_csv().encode()).hexdigest()[:10]
-    return Styler(frame, uuid=uuid, cell_ids=False).hide(axis="index").format(na_rep="")
+    return Styler(frame, uuid=uuid, cell_ids=False).hide(axis="index").format(
+        na_rep="", escape="html")
 
 
 def _chart(figures: Mapping[str, Any] | None, *names: str) -> None:
@@ -204,7 +230,7 @@ def show_data_quality(results: ProviderResults, figures: Mapping[str, Any] | Non
                       ) -> None:
     """Data-quality section: counts of issues by field and check, then the first 50 issues."""
     issues = results.issues
-    _show(f"**{results.provider_name}**: {results.register_rows} register rows, "
+    _show(f"**{_md(results.provider_name)}**: {results.register_rows} register rows, "
           f"{len(issues)} data-quality issues.")
     if len(issues):
         _show(issues.groupby(["severity", "field", "check"]).size().rename("issues")
@@ -225,7 +251,7 @@ def show_kpis(results: ProviderResults, figures: Mapping[str, Any] | None = None
 def show_root_causes(results: ProviderResults, figures: Mapping[str, Any] | None = None
                      ) -> None:
     """Root-cause section: coverage and the Pareto table and chart."""
-    cover = results.rca_coverage if results.rca_coverage is not None else "-"
+    cover = _md(results.rca_coverage) if results.rca_coverage is not None else "-"
     _show(f"Root cause recorded on {cover} % of upheld and partly upheld complaints.")
     _show(results.pareto)
     _chart(figures, "pareto")
@@ -269,10 +295,10 @@ def show_assessment(results: ProviderResults, *, interactive: bool, db: str | No
         _show(form.widget)
         return form
     if results.total_score is None:
-        _show(f"No stored assessment for {results.provider_id} {results.period}: "
+        _show(f"No stored assessment for {_md(results.provider_id)} {_md(results.period)}: "
               f"{rubric.item_count} items unanswered (maximum {results.max_score}).")
     else:
-        _show(f"**Total score {results.total_score}/{results.max_score}**")
+        _show(f"**Total score {_md(results.total_score)}/{results.max_score}**")
     _show(pd.DataFrame([{"section": s.id, "name": s.name, "score": s.score,
                          "max": s.max_points, "answered": s.answered} for s in results.sections]))
     if len(results.contradictions):
@@ -316,20 +342,23 @@ def _json(value: Any) -> Any:
 def write_pack(results: ProviderResults, out_dir: str | Path, *,
                basis: Mapping[str, Any] | None = None, timings: Mapping[str, float] | None = None,
                svgs: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Write the provider's non-notebook outputs into ``out_dir``: scorecard.xlsx, the governance
-    report (when that writer is installed), the charts as SVG, and manifest.json (input hashes,
-    parameters, package version, timings, summary). Returns the files written by name."""
+    """Write the provider's non-notebook outputs into ``out_dir``: scorecard.xlsx (from
+    ``results``), results.json and the governance reports (from its published copy), the charts
+    as SVG, and manifest.json (input hashes, parameters, package version, timings, summary).
+    Returns the files written by name."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     times = dict(timings or {})
     t = time.perf_counter()
+    # the auditor's internal pack: the only output with staff names (docs/redaction.md)
     written["scorecard"] = scorecard.write_scorecard(results, out / SCORECARD_FILE)
     times["scorecard"] = time.perf_counter() - t
-    written["results"] = results_io.save(results, out / RESULTS_FILE)
+    public = redaction.published(results)
+    written["results"] = results_io.save(public, out / RESULTS_FILE)
     # With a shared chart cache (the batch), the reports and the dashboards' charts are drawn
     # from results.json as the portfolio and the dashboards read it, so they find these charts.
-    shared = results_io.load(written["results"]) if scorecharts.cache_enabled() else results
+    shared = results_io.load(written["results"]) if scorecharts.cache_enabled() else public
     t = time.perf_counter()
     for key, p in governance.write_governance_reports(shared, out).items():
         written[f"governance_{key}"] = Path(p)

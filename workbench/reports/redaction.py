@@ -1,71 +1,158 @@
-"""Redaction of free text for published reports: names, emails, phone numbers, postcodes, refs."""
+"""The redaction policy: which personal data each output may hold, for whom, and its enforcement."""
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-REDACTED = "[redacted]"
+import pandas as pd
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-# UK and international phone numbers: 7+ digits with optional +, spaces, dots, dashes, brackets.
-_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d\s().-]{5,}\d(?![\w])")
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
-# Any token mixing letters and digits (case references, NHS/NI numbers, room numbers "Rm12").
-_CODE = re.compile(r"\b(?=[\w/-]*\d)(?=[\w/-]*[A-Za-z])[\w/-]{3,}\b")
-_LONG_NUMBER = re.compile(r"\b\d{5,}\b")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+from workbench.register.identities import REDACTED, STAFF_FIELDS, redact
+from workbench.register.loader import Register
+from workbench.register.schema import load_schema
+from workbench.reports.results import ProviderResults
 
-# Capitalised words kept: common sentence openers and domain words that are not names.
-# Every other capitalised (or all-capitals) word is treated as a possible name and redacted.
-_KEEP_WORDS = """
-a an the this that these those there their they them we our us i it its he she his her
-after again all also although an and any as at because before both but by during each
-every following for from further given however if in into more most no not now of on
-once only or other over same since so some such than then through to under until upon
-was were when where whether which while who whom why will with within without would
-yes you your staff manager managers team teams service services provider providers care
-complaint complaints complainant customer customers resident residents family families
-relative relatives carer carers client clients tenant tenants person people user users
-council commissioner ombudsman home homes housing support worker workers nurse nurses
-visit visits visiting call calls medication meals meal food room rooms
-action actions improvement improvements training policy procedure procedures process
-review reviewed apology apologised apologise response responded communication
-upheld partly not decided outcome learning lesson lessons change changes changed
-new revised introduced updated added agreed arranged provided reminded refresher
-monday tuesday wednesday thursday friday saturday sunday
-"""
-KEEP: frozenset[str] = frozenset(_KEEP_WORDS.split())
-ACRONYMS: frozenset[str] = frozenset({"CQC", "NHS", "GP", "LGSCO", "PHSO", "SMT", "HR", "IT",
-                                      "MAR", "UK", "Q1", "Q2", "Q3", "Q4"})
+__all__ = ["AUDIENCES", "POLICY", "REDACTED", "STAFF_ROLES", "Rule", "for_analysis",
+           "published", "redact", "redact_values", "staff_as_roles"]
+
+# Who reads each output (docs/redaction.md). Only the auditor's internal pack holds staff names.
+AUDIENCES: dict[str, str] = {
+    "scorecard.xlsx": "auditor: internal pack (working papers: items, evidence, data issues "
+                      "by row, every action with its owner)",
+    "report.html, assess_provider.ipynb": "auditor and the provider's managers",
+    "results.json, manifest.json, charts/, outputs/.cache/": "the dashboards and the portfolio",
+    "scorecard and portfolio dashboards": "provider and commissioner managers",
+    "lessons_learned.html": "the provider's staff",
+    "public_quarterly_report.html, annual_report.html": "the public",
+    "commissioner_report.html": "the commissioner",
+    "portfolio.xlsx, portfolio.html, portfolio_*.html": "the commissioner (the public for "
+                                                       "portfolio_public_quarterly and annual)",
+    "batch table and summary": "whoever runs the batch",
+}
 
 
-def _word(match: re.Match[str]) -> str:
-    word = match.group(0)
-    if not word[0].isupper():
-        return word
-    if word in ACRONYMS or word.lower().rstrip("'’s") in KEEP or word.lower() in KEEP:
-        return word
-    return REDACTED
+@dataclass(frozen=True)
+class Rule:
+    """One line of the policy: what, where it may appear, and how it is kept out elsewhere."""
+
+    what: str
+    allowed_in: str
+    how: str
 
 
-_RUN = re.compile(re.escape(REDACTED) + r"(?:[\s,.'’-]*" + re.escape(REDACTED) + r")+")
+POLICY: tuple[Rule, ...] = (
+    Rule("complainant names and contacts (complainant_name, complainant_contact)",
+         "no output",
+         "pseudonymised by the loader; every word of a name, the street names and email names "
+         "of the contacts and their phone numbers are redacted from every text and category "
+         "value, whatever the case, whole words"),
+    Rule("staff names (investigator, action_owner, action_signed_off_by)",
+         "scorecard.xlsx only (Actions sheet: owner and signed off by)",
+         "replaced by the role (STAFF_ROLES) in results.json and so in every dashboard and "
+         "report; never a column of any other output; redacted from every text like "
+         "complainants' names"),
+    Rule("improvement action text (actions)",
+         "scorecard.xlsx, results.json, dashboards and governance reports, redacted",
+         "identities and personal patterns redacted when analysed; what is published also "
+         "loses case references, long numbers and capitalised words in mid-sentence that are "
+         "not ordinary words"),
+    Rule("category values (type, location, root_cause, channel)",
+         "every breakdown and type table, redacted",
+         "identities and personal patterns redacted before analysis (a service location's "
+         "house number and street are kept unless they are a complainant's)"),
+    Rule("data-issue values (Register.issues)",
+         "scorecard.xlsx Data issues, results.json, redacted",
+         "personal fields are never echoed (validation); every other value but a duplicated "
+         "reference is redacted as published text (a name typed into an outcome or date "
+         "cell is no category value)"),
+    Rule("summary, outcome_description, learning, escalation_details",
+         "no output as text",
+         "their words reach outputs only as theme terms, never a word of an identity the "
+         "register holds nor a proper noun (workbench.analysis.themes.excluded_terms)"),
+    Rule("emails, URLs, UK phone numbers and other runs of 9+ digits, postcodes, NHS numbers, "
+         "National Insurance numbers, dates of birth, house-number addresses, titled names",
+         "no output",
+         "redacted by pattern from every text above, whoever they belong to"),
+)
+
+# What a published output shows in place of a staff member's name.
+STAFF_ROLES: dict[str, str] = {"investigator": "investigating officer",
+                               "action_owner": "action owner",
+                               "action_signed_off_by": "senior manager"}
 
 
-def redact(text: object) -> str:
-    """``text`` with emails, URLs, phone numbers, postcodes, codes mixing letters and digits,
-    long numbers and every capitalised word not in ``KEEP``/``ACRONYMS`` (possible names)
-    replaced by "[redacted]"; runs of redactions collapse into one. Errs on the side of
-    removing too much: a published report must never carry a name or contact detail."""
-    if text is None:
-        return ""
-    out = str(text)
-    for pattern in (_EMAIL, _URL, _POSTCODE, _PHONE, _CODE, _LONG_NUMBER):
-        out = pattern.sub(REDACTED, out)
-    parts = re.split(r"(\[redacted\])", out)
-    out = "".join(p if p == REDACTED else _WORD.sub(_word, p) for p in parts)
-    out = _RUN.sub(REDACTED, out)
-    if out.count(")") > out.count("("):  # the opening bracket went with a phone number
-        out = out.replace(REDACTED + ")", REDACTED)
-    out = out.replace("(" + REDACTED + ")", REDACTED)
-    return re.sub(r"\s+", " ", out).strip()
+def _open_categories() -> tuple[str, ...]:
+    """Category fields without a closed list of values: their cells are stored as typed."""
+    return tuple(f.name for f in load_schema().of_type("category") if not f.allowed)
+
+
+def redact_values(values: pd.Series, how: Callable[[Any], str]) -> pd.Series:
+    """``how`` applied once per distinct value of ``values``; blanks stay blank."""
+    if values.empty:
+        return values
+    present = values.notna()
+    if not present.any():
+        return values
+    distinct = pd.unique(values[present].astype(object))
+    table = {v: how(v) for v in distinct}
+    out = values.astype(object).where(~present, values.astype(object).map(table))
+    return out.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else out
+
+
+def for_analysis(register: Register) -> Register:
+    """The register as the analysis sees it: action text and open category values redacted of
+    every identity the register holds and every personal pattern (category values that differ
+    only by a name are counted as one), and data-issue values (but references) as published
+    text. Staff columns are kept: scorecard.xlsx shows them and the figures count them."""
+    ids = register.identities
+
+    def internal(value: Any) -> str:
+        return redact(value, ids, public=False)
+
+    def category(value: Any) -> str:  # a service location may be a house number and street
+        return redact(value, ids, public=False, addresses=False)
+
+    @functools.cache
+    def public(value: str) -> str:
+        return redact(value, ids)
+
+    frame = register.frame
+    how = {"actions": internal} | dict.fromkeys(_open_categories(), category)
+    frame = frame.assign(**{f: redact_values(frame[f], h) for f, h in how.items()
+                            if f in frame.columns})
+    # a duplicated reference is the register's own key, which the auditor needs to find it
+    issues = [dataclasses.replace(i, value=public(i.value))
+              if i.value and i.field != "reference" else i for i in register.issues]
+    return dataclasses.replace(register, frame=frame, issues=issues)
+
+
+def staff_as_roles(results: ProviderResults) -> ProviderResults:
+    """A copy of ``results`` whose actions name no staff: each recorded name is its role."""
+    actions = results.actions
+    if not isinstance(actions, pd.DataFrame) or not any(f in actions for f in STAFF_FIELDS):
+        return results
+    actions = actions.copy()
+    for name in STAFF_FIELDS:
+        if name in actions:
+            actions[name] = actions[name].astype(object).where(actions[name].isna(),
+                                                               STAFF_ROLES[name])
+    return dataclasses.replace(results, actions=actions)
+
+
+def published(results: ProviderResults) -> ProviderResults:
+    """A copy of ``results`` for every output but the auditor's internal pack: staff names as
+    their role (STAFF_ROLES), action text and data-issue values redacted for publication."""
+    results = staff_as_roles(results)
+    actions = results.actions
+    if isinstance(actions, pd.DataFrame) and not actions.empty:
+        actions = actions.copy()
+        for name in ("actions", "action", "description"):
+            if name in actions:
+                actions[name] = redact_values(actions[name], redact)
+    issues = results.issues
+    if isinstance(issues, pd.DataFrame) and "value" in issues and not issues.empty:
+        issues = issues.assign(value=redact_values(issues["value"], redact))
+    return dataclasses.replace(results, actions=actions, issues=issues)

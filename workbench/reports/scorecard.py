@@ -93,6 +93,19 @@ THEME_HEADERS = {"theme": "Theme", "label": "Label", "terms": "Top terms", "size
                  "total": "Total in quarter", "emerging": "Emerging"}
 
 ITEM_COLUMNS = ("id", "section", "text", "answer", "evidence", "commentary")
+# The Actions sheet: the one place outside the register that names staff (the owner and who
+# signed off), since scorecard.xlsx is the auditor's internal pack (docs/redaction.md).
+ACTION_HEADERS = {"_row": "Row", "reference": "Reference", "outcome": "Outcome",
+                  "actions": "Action", "action_owner": "Owner (staff)", "action_due": "Due",
+                  "action_completed": "Completed",
+                  "action_signed_off_by": "Signed off by (staff)",
+                  "complainant_told_of_improvement": "Complainant told", "status": "Status",
+                  "days_overdue": "Days overdue", "completed_on_time": "Completed on time",
+                  "signed_off": "Signed off"}
+ISSUE_HEADERS = {"row": "Row", "column": "Column", "field": "Field", "check": "Check",
+                 "value": "Value (redacted)", "message": "Message", "severity": "Severity"}
+AUDIENCE = ("The auditor's internal pack: the Actions sheet names the staff who own and signed "
+            "off each action. Not for publication; every other output shows their role.")
 _BREAKDOWNS = (("by_month", "Month"), ("by_type", "Type"), ("by_location", "Location"))
 
 
@@ -292,7 +305,7 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
                ("Service type", results.service_type), ("Period", results.period),
                ("As of", results.as_of), ("Service users", results.service_users),
                ("Rubric", f"{results.rubric_id} {results.rubric_version}".strip()),
-               ("Total score", total_text(results))]
+               ("Total score", total_text(results)), ("Audience", AUDIENCE)]
     if results.last_updated:
         details.append(("Last updated", results.last_updated))
     if results.last_updated_by:
@@ -348,7 +361,7 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
 
     ws = wb.create_sheet("Actions")
     actions = results.actions if isinstance(results.actions, pd.DataFrame) else pd.DataFrame()
-    write_frame(ws, actions, text_rag={"status": ACTION_STATUS_COLOURS},
+    write_frame(ws, actions, headers=ACTION_HEADERS, text_rag={"status": ACTION_STATUS_COLOURS},
                 wrap=("action", "actions", "learning", "description"))
     summary = [(label(str(k)), v) for k, v in (results.actions_summary or {}).items()
                if _scalar(v)]
@@ -359,5 +372,5 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
 
     ws = wb.create_sheet("Data issues")
     issues = results.issues if isinstance(results.issues, pd.DataFrame) else pd.DataFrame()
-    write_frame(ws, issues, wrap=("message",))
+    write_frame(ws, issues, headers=ISSUE_HEADERS, wrap=("message",))
     return save_workbook(wb, path)

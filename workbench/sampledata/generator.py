@@ -41,6 +41,28 @@ SURNAME = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson",
            "Hughes", "Ashworth", "Barraclough", "Pickering", "Sutcliffe", "Holroyd", "Entwistle",
            "Fairbairn", "Whitfield", "Kaur", "Singh", "Chen", "Achebe", "Lindqvist", "Moreau",
            "Harding", "Cartwright", "Thornton", "Brennan", "Gallagher", "Redfern", "Marsh"]
+# Staff (investigators, action owners, managers) come from their own pools, which share no name
+# with the complainants' and service users': a staff name in an output is never mistaken for a
+# complainant's, and one test can tell where each reaches. Same lengths as FIRST and SURNAME,
+# so the draws (and every other cell) are as they were.
+STAFF_FIRST = ["Abigail", "Adrian", "Alison", "Ambrose", "Annette", "Barnaby", "Beatrice",
+               "Bernard", "Bronwen", "Calum", "Candice", "Cedric", "Clarissa", "Cormac", "Damian",
+               "Delyth", "Desmond", "Edwina", "Eleanor", "Elliot", "Esther", "Felix", "Florence",
+               "Gideon", "Gwendolen", "Harriet", "Imogen", "Isaac", "Jasper", "Josephine",
+               "Kieran", "Lavinia", "Leopold", "Lorna", "Malcolm", "Marcus", "Matilda", "Miriam",
+               "Nathaniel", "Nia", "Orla", "Oswald", "Penelope", "Quentin", "Rosalind", "Rupert",
+               "Saoirse", "Sebastian", "Tabitha", "Tamsin", "Theodore", "Ursula", "Valerie",
+               "Victor", "Wilfred", "Winifred", "Xavier", "Yvonne", "Zachary", "Zara"]
+STAFF_SURNAME = ["Abernethy", "Ainsworth", "Balfour", "Blackwood", "Calloway", "Carrington",
+                 "Cheetham", "Crabtree", "Dunmore", "Eastwood", "Fenwick", "Fothergill",
+                 "Garside", "Goodall", "Greenhalgh", "Hargreaves", "Hetherington", "Ibbotson",
+                 "Jagger", "Kenyon", "Lambourne", "Lockwood", "Mallinson", "Merriman",
+                 "Nettleton", "Oddie", "Ormerod", "Pemberton", "Quigley", "Ramsbottom",
+                 "Rawnsley", "Scarisbrick", "Sedgwick", "Shackleton", "Stansfield", "Tattersall",
+                 "Thistlethwaite", "Umpleby", "Varley", "Wadsworth", "Warburton", "Whiteley",
+                 "Wigglesworth", "Yardley", "Youngman", "Ackroyd", "Bairstow", "Brigg",
+                 "Dewhurst", "Eccleston", "Fawcett", "Haworth", "Illingworth", "Mottram",
+                 "Pilling"]
 STREETS = ["Larch Road", "Mill Lane", "Church Street", "Station Road", "Victoria Terrace",
            "Meadow Close", "Orchard Way", "Bridge Street", "Kingsway", "Sandpiper Drive",
            "Hawthorn Avenue", "Quarry Hill", "Market Place", "Beech Grove", "Coronation Road"]
@@ -293,7 +315,7 @@ class RecordGenerator:
         self.p = profile
         self.rng = np.random.default_rng([seed, _stable(profile.id)])
         self.cal = _Calendar(profile.closures)
-        people = [self._person() for _ in range(14)]
+        people = [self._staff_person() for _ in range(14)]
         n_inv = 2 if profile.service_users < 100 else (4 if profile.service_users < 1000 else 12)
         self.investigators = people[:n_inv]
         self.owners = people[:n_inv] + people[n_inv:n_inv + 3]
@@ -309,6 +331,9 @@ class RecordGenerator:
 
     def _person(self) -> str:
         return f"{self.pick(FIRST)} {self.pick(SURNAME)}"
+
+    def _staff_person(self) -> str:
+        return f"{self.pick(STAFF_FIRST)} {self.pick(STAFF_SURNAME)}"
 
     def _contact(self, name: str, style: str) -> str:
         first, _, last = name.partition(" ")
