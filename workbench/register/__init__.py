@@ -1,5 +1,5 @@
 """Input layer: the complaints register (schema, reader, mapping, dates, validation,
-pseudonyms, loader) and the providers manifest. May import workbench.core only.
+pseudonyms, identities, loader) and the providers manifest. May import workbench.core only.
 
 ``load_register`` and ``Register`` are available here lazily, so importing a light module
 of this package (the manifest, say) does not import pandas."""
