@@ -13,6 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from workbench.analysis.measures import coverage_text
 from workbench.reports.excel import (
     PCT_FORMAT,
     new_workbook,
@@ -318,7 +319,8 @@ def display_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.D
 
 def _xlsx(table: pd.DataFrame, bench: pd.DataFrame, pos: pd.DataFrame, funnel: pd.DataFrame,
           notes: list[tuple[str, Any]], path: Path,
-          expectations: dict[str, Any] | None = None) -> Path:
+          expectations: dict[str, Any] | None = None,
+          coverage: list[dict[str, Any]] | None = None) -> Path:
     wb = new_workbook()
     rules = {k: kpi_rag(k, expectations) for k in table.columns}
     rag = {"total_pct": SECTION_RAG, **{k: r for k, r in rules.items() if r is not None}}
@@ -344,6 +346,10 @@ def _xlsx(table: pd.DataFrame, bench: pd.DataFrame, pos: pd.DataFrame, funnel: p
                                                     "lower998", "upper998")},
                 text_rag={"flag": {"above 99.8 %": "red", "above 95 %": "amber",
                                    "below 95 %": "green", "below 99.8 %": "green"}})
+    if coverage:
+        write_frame(wb.create_sheet("Coverage"), pd.DataFrame(coverage),
+                    headers={"name": "Provider", "measure": "Measure",
+                             "coverage": "Counted over"}, wrap=("coverage",))
     write_pairs(wb.create_sheet("Notes"), notes)
     return save_workbook(wb, path)
 
@@ -374,7 +380,7 @@ def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict
     method = notes(results)
     expectations = {k: v for r in results for k, v in (r.expectations or {}).items()}
     paths = {"xlsx": _xlsx(table, bench, pos, funnel, method, out_dir / "portfolio.xlsx",
-                           expectations)}
+                           expectations, coverage_rows(results))}
     flagged = funnel[funnel["flag"] != "within"]
     svg = chart_svg(funnel_plot(funnel))
     main_cols = ["name", "service_type", "service_users", *section_columns(table), "total_score",
@@ -393,8 +399,31 @@ def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict
         kpis=_columns(kpi_cols), kpi_rows=table_rows(table, kpi_cols),
         bench_rows=table_rows(bench.reset_index()),
         funnel_svg=svg, funnel_rows=table_rows(_as_pct(funnel)), flagged=table_rows(flagged),
-        pooled=pooled, notes=method, suppressed=SUPPRESSED)
+        pooled=pooled, notes=method, suppressed=SUPPRESSED, coverage_rows=coverage_rows(results))
     return paths
+
+
+# The portfolio's rates and where each provider's coverage of it is kept in compute_kpis()
+COVERAGE_KEYS = {"upheld_pct": "upheld_pct", "escalated_pct": "escalated_pct",
+                 "acknowledged_within_target_pct": "acknowledged_within_target_pct",
+                 "responded_within_target_pct": "responded_within_target_pct",
+                 "median_working_days_to_respond": "median_working_days_to_respond",
+                 "rca_coverage": "indicators.rca_coverage_pct"}
+
+
+def coverage_rows(results: list[ProviderResults]) -> list[dict[str, Any]]:
+    """What each provider's portfolio figures are counted over, or why they are unknown
+    (one row per provider and figure known for less than all its records, or unknown)."""
+    rows = []
+    for r in results:
+        coverage = (r.kpis or {}).get("coverage") or {}
+        for column, key in COVERAGE_KEYS.items():
+            cov = coverage.get(key)
+            if not cov or (cov.get("known") is not None and cov["known"] >= cov["of"]):
+                continue
+            rows.append({"name": r.provider_name, "measure": LABELS.get(column, column),
+                         "coverage": coverage_text(key, cov)})
+    return rows
 
 
 def _as_pct(funnel: pd.DataFrame) -> pd.DataFrame:
