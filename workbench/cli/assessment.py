@@ -36,17 +36,42 @@ def _select(f):
 
 
 def _store(db):
+    """The store a command writes new assessments to, created when there is none yet."""
     from workbench.scoring.store import Store
 
     return Store(db)
 
 
+def _existing(db, provider=None, period=None):
+    """The store a command reads, or changes existing assessments in: never created, so a
+    mistyped --db is an error naming the path, not a new empty store."""
+    from workbench.scoring.store import StoreMissing, open_existing
+
+    try:
+        return open_existing(db)
+    except StoreMissing as exc:
+        if provider and period:
+            raise StoreMissing(f"no assessment for {provider} {period}: {exc}") from None
+        raise
+
+
+def _selected(assessment_id, provider, period) -> None:
+    if assessment_id is None and (not provider or not period):
+        raise WorkbenchError("say which assessment: --id N, or --provider P --period YYYY-YY",
+                             exit_code=2)
+
+
+def _open_selected(db, assessment_id, provider, period, assessor):
+    """(store, the assessment picked by --id or --provider/--period/--assessor)."""
+    _selected(assessment_id, provider, period)
+    store = _existing(db, *((provider, period) if assessment_id is None else ()))
+    return store, _pick(store, assessment_id, provider, period, assessor)
+
+
 def _pick(store, assessment_id, provider, period, assessor):
     if assessment_id is not None:
         return store.info(assessment_id)
-    if not provider or not period:
-        raise WorkbenchError("say which assessment: --id N, or --provider P --period YYYY-YY",
-                             exit_code=2)
+    _selected(assessment_id, provider, period)
     return store.find(provider, period, assessor=assessor)
 
 
@@ -110,8 +135,7 @@ def show(assessment_id, provider, period, assessor, rubric_arg, db, as_json) -> 
     """Scores by section and in total."""
     from workbench.scoring.assessment import finalise_problems, scores, unevidenced_yes
 
-    store = _store(db)
-    info = _pick(store, assessment_id, provider, period, assessor)
+    store, info = _open_selected(db, assessment_id, provider, period, assessor)
     rubric = _rubric(rubric_arg, info)
     loaded = store.load(info.id)
     result = scores(rubric, loaded)
@@ -145,8 +169,7 @@ def show(assessment_id, provider, period, assessor, rubric_arg, db, as_json) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
 def history(assessment_id, provider, period, assessor, item, db, as_json) -> None:
     """The event log: every change, who made it, when and why."""
-    store = _store(db)
-    info = _pick(store, assessment_id, provider, period, assessor)
+    store, info = _open_selected(db, assessment_id, provider, period, assessor)
     evs = store.history(info.id, item)
     if as_json:
         _echo_json([ev.__dict__ for ev in evs])
@@ -166,8 +189,7 @@ def history(assessment_id, provider, period, assessor, item, db, as_json) -> Non
 @DB_OPTION
 def finalise(assessment_id, provider, period, assessor, rubric_arg, who, db) -> None:
     """Lock the assessment, or list every blocker (exit 1)."""
-    store = _store(db)
-    info = _pick(store, assessment_id, provider, period, assessor)
+    store, info = _open_selected(db, assessment_id, provider, period, assessor)
     store.finalise(info.id, _rubric(rubric_arg, info), _who(who))
     click.echo(f"{info.label} finalised")
 
@@ -179,8 +201,7 @@ def finalise(assessment_id, provider, period, assessor, rubric_arg, who, db) -> 
 @DB_OPTION
 def reopen(assessment_id, provider, period, assessor, reason, who, db) -> None:
     """Unlock a finalised assessment, recording why."""
-    store = _store(db)
-    info = _pick(store, assessment_id, provider, period, assessor)
+    store, info = _open_selected(db, assessment_id, provider, period, assessor)
     store.reopen(info.id, _who(who), reason)
     click.echo(f"{info.label} reopened")
 
@@ -201,7 +222,10 @@ def compare_cmd(ids, provider, periods, assessors, rubric_arg, db, as_json) -> N
     """
     from workbench.scoring.assessment import agreement, compare
 
-    store = _store(db)
+    if len(ids) != 2 and not (not ids and provider and (len(periods) == 2 or len(assessors) == 2)):
+        raise WorkbenchError("compare needs two assessment ids, or --provider with two --period "
+                             "or two --assessor", exit_code=2)
+    store = _existing(db)
     if len(ids) == 2:
         a, b = store.info(ids[0]), store.info(ids[1])
     elif not ids and provider and (len(periods) == 2 or len(assessors) == 2):
@@ -246,8 +270,7 @@ def export(assessment_id, provider, period, assessor, fmt, output, rubric_arg, d
     from workbench.scoring.assessment import scores
     from workbench.scoring.excelform import neutralise_csv
 
-    store = _store(db)
-    info = _pick(store, assessment_id, provider, period, assessor)
+    store, info = _open_selected(db, assessment_id, provider, period, assessor)
     rubric = _rubric(rubric_arg, info)
     loaded = store.load(info.id)
     rows = []
@@ -307,12 +330,12 @@ def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
 
     rubric = _rubric(rubric_arg, None)
     period = period or _this_period()
-    from workbench.scoring.store import Store, existing_default_db
+    from workbench.scoring.store import existing_default_db
 
     stored = None
     source = db or existing_default_db()  # reading the versions never creates a store
-    if source and (prefill or "://" in str(source) or Path(source).exists()):
-        store = Store(source)
+    if db or (source and (prefill or "://" in str(source) or Path(source).exists())):
+        store = _existing(source)
         found = store.assessments(provider, period, rubric.id, "")
         stored = store.load(found[0].id) if found else None
     export_form(rubric, provider, period, out, stored if prefill else None, stored=stored)

@@ -11,6 +11,15 @@ from workbench.cli import main
 from workbench.core.errors import WorkbenchError
 
 
+def _existing_store(db: str | None) -> None:
+    """A --db the scores are read from must be an existing store: a mistyped path is an error
+    naming it, never a new empty store."""
+    if db:
+        from workbench.scoring.store import open_existing
+
+        open_existing(db).close()
+
+
 @main.command("assess")
 @click.argument("provider_id")
 @click.option("--manifest", "manifest_path", type=click.Path(path_type=Path),
@@ -30,6 +39,7 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
     from workbench.register.manifest import load_manifest
     from workbench.reports import provenance
 
+    _existing_store(db)
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     provider = manifest.provider(provider_id)
     period = period or manifest.period
@@ -79,6 +89,7 @@ def batch_command(manifest_path: Path | None, period: str | None, jobs: int, exe
 
     if scheduler and executor != "dask":
         raise WorkbenchError("--scheduler needs --executor dask")
+    _existing_store(db)
     report = run_batch(manifest_path, period=period, jobs=jobs, executor=executor,
                        scheduler=scheduler, force=force, output_root=output_root, as_of=as_of,
                        db=db, rubric_path=rubric_path, warm=not cold, progress=not as_json)

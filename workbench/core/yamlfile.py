@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from workbench.core import limits
 from workbench.core.errors import InputFileError
 
 
@@ -45,16 +46,92 @@ def _compose_and_construct(text: str, loader_class: type) -> tuple[yaml.Node | N
         loader.dispose()
 
 
+def _loader_for(text: str) -> type:
+    # libyaml accepts some tabs the pure-Python scanner rejects ("a:<tab>1"): one rule
+    # everywhere, so a file that loads on one machine loads on every machine
+    return _Loader if "\t" in text else _FastLoader
+
+
 def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    if "\t" in text:
-        # libyaml accepts some tabs the pure-Python scanner rejects ("a:<tab>1"): one rule
-        # everywhere, so a file that loads on one machine loads on every machine
+    loader_class = _loader_for(text)
+    if loader_class is _Loader:
         return _compose_and_construct(text, _Loader)
     try:
         return _compose_and_construct(text, _FastLoader)
     except yaml.YAMLError:
         # the pure-Python parser words its errors the same on every machine: raise its error
         return _compose_and_construct(text, _Loader)
+
+
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _check_size(text: str, path: Path) -> None:
+    """Refuse, from the parser's events and before anything is built, a document nesting deeper
+    than the depth limit or holding more values than the node limit, where an alias (*name)
+    counts as a copy of everything its anchor (&name) holds: nine lines of nested aliases (the
+    "billion laughs") would otherwise expand to a billion values in every walk of the data.
+
+    A malformed document passes here: the parse proper reports its error.
+    """
+    first = _loader_for(text)
+    # when libyaml fails, the parse falls back to the pure-Python parser: walk what it will see
+    for loader_class in dict.fromkeys((first, _Loader)):
+        if _walk(text, loader_class, path):
+            return
+
+
+def _walk(text: str, loader_class: type, path: Path) -> bool:
+    """The size and depth checks over one parser's events; False when the YAML is malformed."""
+    depth_limit, node_limit = limits.limit("yaml_depth"), limits.limit("yaml_nodes")
+    max_depth, max_nodes = depth_limit.value(), node_limit.value()
+    loader = loader_class(text)
+    sizes: list[int] = []              # values in each open collection so far
+    open_anchors: list[str | None] = []
+    anchors: dict[str, int] = {}       # anchor -> values it holds, aliases expanded
+    total = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            if isinstance(event, _OPENS):
+                if len(sizes) >= max_depth:
+                    raise InputFileError(f"line {line}: the YAML nests deeper than {max_depth} "
+                                         f"levels {depth_limit.hint}", path=path)
+                sizes.append(1)
+                open_anchors.append(event.anchor)
+                continue
+            if isinstance(event, _CLOSES):
+                size, anchor = sizes.pop(), open_anchors.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                size, anchor = 1, event.anchor
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in open_anchors:
+                    raise InputFileError(f"line {line}: the alias *{event.anchor} is inside "
+                                         f"its own anchor &{event.anchor} (a structure that "
+                                         "contains itself is not accepted)", path=path)
+                size, anchor = anchors.get(event.anchor, 1), None
+            else:
+                continue  # stream and document start and end
+            if anchor is not None:
+                anchors[anchor] = size
+            if sizes:
+                sizes[-1] += size
+                reached = sizes[-1]
+            else:
+                total += size
+                reached = total
+            if reached > max_nodes:
+                raise InputFileError(
+                    f"line {line}: the YAML holds more than {max_nodes:,} values, counting "
+                    f"each alias (*name) as a copy of its anchor (&name) {node_limit.hint}",
+                    path=path)
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+    return True
 
 
 @dataclass
@@ -92,6 +169,7 @@ def _index(node: yaml.Node, prefix: tuple, out: dict[tuple, int]) -> None:
 def parse_yaml(text: str, path: str | Path) -> YamlDocument:
     """Parse YAML text with the safe loader; malformed YAML or object tags raise InputFileError."""
     path = Path(path)
+    _check_size(text, path)
     try:
         node, data = _parse(text)
     except yaml.constructor.ConstructorError as exc:
@@ -124,6 +202,10 @@ def load_yaml(path: str | Path) -> YamlDocument:
         raise InputFileError("file not found", path=path)
     if path.is_dir():
         raise InputFileError("is a folder, not a YAML file", path=path)
+    size = path.stat().st_size
+    if size > limits.in_bytes("yaml_kb"):
+        raise InputFileError(limits.limit("yaml_kb").exceeded(f"is {size >> 10:,} KiB"),
+                             path=path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -3,7 +3,10 @@
 Rules (documented for auditors):
 - Real date cells are kept (the time of day is dropped).
 - Numbers are Excel day serials in the workbook's date system: 1900 (Excel's default, with its
-  leap-year bug: serial 60 is the non-existent 29 Feb 1900) or 1904 (old Mac workbooks).
+  leap-year bug: serial 60 is the non-existent 29 Feb 1900) or 1904 (old Mac workbooks). A date
+  cell before 1 March 1900 gets a reason: the reader turns serials 59 and 60 (the phantom 29
+  Feb) alike into 28 Feb 1900, so such a cell cannot be trusted.
+- A year pandas cannot hold (before 1678 or after 2261, such as 31/12/9999) gets a reason too.
 - Text: ISO "2024-04-03" is always year-month-day. Other all-number dates ("03/04/2024",
   "3.4.24", "03-04-2024") follow the order setting: day-first by default (UK), month-first or
   ISO-only when the mapping says so. Month names ("3 Apr 2024", "April 3, 2024") are unambiguous.
@@ -58,6 +61,9 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11: keep to whole years inside it
 _MIN_YEAR, _MAX_YEAR = 1678, 2261
 _LOW, _HIGH = np.datetime64("1678-01-01", "D"), np.datetime64("2261-12-31", "D")
+_RELIABLE = pd.Timestamp("1900-03-01")  # Excel's day numbers are right from here on
+_PHANTOM = ("where Excel's day numbers run through its phantom 29 February 1900 (day 60), "
+            "so the date cannot be trusted")
 
 
 @dataclass(frozen=True)
@@ -247,6 +253,35 @@ def _parse_serials(numbers: pd.Series, date1904: bool) -> tuple[pd.Series, pd.Se
     return values, reasons
 
 
+def _typed(values: pd.Series, *, workbook: bool = True) -> tuple[pd.Series, pd.Series]:
+    """Date and datetime cells as dates (datetime64[ns], the time of day dropped) and, for each
+    one not used, why: a year pandas cannot hold, or (``workbook``: cells a workbook holds as
+    Excel day numbers) a day before 1 March 1900."""
+    try:
+        got = pd.to_datetime(values.astype(object), errors="coerce")
+    except (ValueError, TypeError):  # time zones mixed with naive cells
+        got = pd.to_datetime(values.astype(object), errors="coerce", utc=True)
+    if getattr(got.dt, "tz", None) is not None:
+        got = got.dt.tz_localize(None)
+    return _in_range(got, workbook=workbook)
+
+
+def _in_range(got: pd.Series, *, workbook: bool) -> tuple[pd.Series, pd.Series]:
+    reasons = pd.Series(pd.NA, index=got.index, dtype="string")
+    year = got.dt.year
+    far = np.array(got.notna() & ~year.between(_MIN_YEAR, _MAX_YEAR), dtype=bool)
+    for i in np.flatnonzero(far):
+        reasons.iat[i] = f"year {int(year.iat[i])} is out of range"
+    if workbook:
+        early = np.array(got.notna() & (got < _RELIABLE), dtype=bool) & ~far
+        for i in np.flatnonzero(early):
+            reasons.iat[i] = f"{format_date(got.iat[i])} is before 1 March 1900, {_PHANTOM}"
+        far |= early
+    if far.any():
+        got = got.mask(far)
+    return got.dt.normalize().astype("datetime64[ns]"), reasons
+
+
 def parse_dates(values: pd.Series, order: DateOrder | None = "dayfirst", *,
                 date1904: bool = False) -> ParsedDates:
     """Parse one column; the result keeps the input's index.
@@ -271,14 +306,13 @@ def parse_dates(values: pd.Series, order: DateOrder | None = "dayfirst", *,
 
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        return result(out.dt.normalize().astype("datetime64[ns]"))
+        out, reasons = _in_range(out, workbook=False)
+        return result(out)
 
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("datetime", "date", "datetime64"):
-        out = pd.to_datetime(values.astype(object), errors="coerce")
-        if out.dt.tz is not None:
-            out = out.dt.tz_localize(None)
-        return result(out.dt.normalize().astype("datetime64[ns]"))
+        out, reasons = _typed(values)
+        return result(out)
     present = values.notna()
     if kind in ("string", "empty"):
         is_text, is_num, is_dt = present, pd.Series(False, index=idx), pd.Series(False, index=idx)
@@ -293,10 +327,8 @@ def parse_dates(values: pd.Series, order: DateOrder | None = "dayfirst", *,
     is_other = present & ~is_text & ~is_num & ~is_dt
 
     if is_dt.any():
-        got = pd.to_datetime(values[is_dt].astype(object), errors="coerce", utc=False)
-        if getattr(got.dt, "tz", None) is not None:
-            got = got.dt.tz_localize(None)
-        out[got.index] = got.dt.normalize().astype("datetime64[ns]")
+        got, why = _typed(values[is_dt])
+        out[got.index], reasons[why.index] = got, why
     if is_num.any():
         v, r = _parse_serials(values[is_num].astype("float64"), date1904)
         out[v.index], reasons[r.index] = v, r

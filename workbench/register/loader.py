@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from workbench.register.mapping import Mapping, header_hints, load_mapping, reco
 from workbench.register.pseudonym import pseudonym_key, pseudonymise
 from workbench.register.reader import read_table
 from workbench.register.schema import load_schema
-from workbench.register.validation import Context, validate
+from workbench.register.validation import Context, display_value, validate
 
 
 @dataclass
@@ -95,13 +97,66 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _as_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Whole numbers as Int64 and a mask of cells that are not whole numbers."""
-    text = _as_text(values)
-    numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    whole = numbers.notna() & (numbers % 1 == 0)
-    bad = text.notna() & ~whole
-    return numbers.where(whole).astype("Int64"), bad
+INT64 = (-(1 << 63), (1 << 63) - 1)
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _whole(value: Any) -> tuple[int | None, str | None]:
+    """A cell as a whole number: (the number, None), (None, None) for a blank, (None, "bad")
+    when it is not a whole number, (None, "huge") when it is one too large to hold."""
+    if value is None or value is pd.NA or isinstance(value, bool | np.bool_):
+        return None, None if value is None or value is pd.NA else "bad"
+    if isinstance(value, int | np.integer):
+        return int(value), None
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None, None
+        if math.isinf(value):
+            return None, "huge"
+        return (int(value), None) if float(value).is_integer() else (None, "bad")
+    if not isinstance(value, str):
+        return None, "bad"
+    text = value.strip().replace(",", "")
+    if not text:
+        return None, None
+    if _WHOLE.fullmatch(text):
+        return int(text), None
+    if not _DECIMAL.fullmatch(text):
+        return None, "bad"  # words ("twelve", "nan", "inf") included
+    number = float(text)
+    if math.isinf(number):  # "1e400": a number, but past any float
+        return None, "huge"
+    return (int(number), None) if number.is_integer() else (None, "bad")
+
+
+def _as_int(values: pd.Series, bounds: tuple[int, int] | None = None,
+            label: str = "") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Whole numbers as Int64, a mask of the cells that are not whole numbers, and why each
+    whole number outside ``bounds`` (the field's, always within int64) is not used (NA where
+    fine). Nothing out of range is stored: it would wrap or mislead the figures."""
+    low, high = INT64 if bounds is None else (max(bounds[0], INT64[0]), min(bounds[1], INT64[1]))
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    numbers: list[int | None] = []
+    bad: list[int] = []
+    why: list[Any] = []
+    for code, value in enumerate(uniques):
+        number, problem = _whole(value)
+        reason = None
+        if problem == "huge" or (number is not None and not INT64[0] <= number <= INT64[1]):
+            reason = (f"{display_value(value)} is too large to store (whole numbers run to "
+                      f"\u00b1{INT64[1]:,})")
+        elif number is not None and not low <= number <= high:
+            reason = f"{number:,} is outside {low:,} to {high:,}{label}"
+        elif problem == "bad":
+            bad.append(code)
+        numbers.append(number if reason is None and problem is None else None)
+        why.append(pd.NA if reason is None else reason)
+    table = np.array([*numbers, None], dtype=object)  # code -1 (blank) -> None
+    out = pd.Series(pd.array(table[codes], dtype="Int64"), index=values.index)
+    reasons = pd.Series(pd.array(np.array([*why, pd.NA], dtype=object)[codes], dtype="string"),
+                        index=values.index)
+    return out, pd.Series(np.isin(codes, bad), index=values.index), reasons
 
 
 def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | None = None,
@@ -119,13 +174,15 @@ def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | Non
     raw = read_table(path, sheet=mapping.sheet if mapping else None,
                      header_row=mapping.header_row if mapping else None,
                      hints=header_hints(mapping, schema))
-    effective = resolve(raw, mapping, schema)
+    effective = resolve(raw, mapping, schema, strict=True)
     n = len(raw.rows)
     index = pd.RangeIndex(n)
     cols: dict[str, pd.Series] = {}
     key: bytes | None = None
     ctx = Context(frame=pd.DataFrame(), source={}, columns=dict(effective.columns), schema=schema,
                   as_of=as_of or dt.date.today(), warn_ambiguous=not effective.dates_explicit)
+    number_check = schema.checks.get("invalid_number")
+    number_checks = number_check.params if number_check else {}
     for f in schema.fields.values():
         header = effective.columns.get(f.name)
         if header is None:
@@ -151,9 +208,13 @@ def load_register(path: str | Path, mapping: Any = None, *, as_of: dt.date | Non
                     cols[f.name] = cols[f.name].mask(blank, False)
             ctx.source[f.name] = src
         elif f.type == "int":
-            cols[f.name], bad = _as_int(src)
+            bounds = number_checks.get("bounds", {}).get(f.name)
+            cols[f.name], bad, outside = _as_int(src, tuple(bounds) if bounds else None,
+                                                 f" for {f.label}" if bounds else "")
             if bad.any():
                 ctx.bad_number[f.name] = bad
+            if outside.notna().any():
+                ctx.out_of_range[f.name] = outside
             ctx.source[f.name] = src
         elif f.personal and not identities:
             # tokens straight from the cells (hashing trims and folds case itself)

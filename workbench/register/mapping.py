@@ -181,38 +181,73 @@ def header_hints(mapping: Mapping | None, schema: Schema | None = None) -> dict[
     return hints
 
 
-def resolve(raw: RawTable, mapping: Mapping | None = None,
-            schema: Schema | None = None) -> Mapping:
+def resolve(raw: RawTable, mapping: Mapping | None = None, schema: Schema | None = None, *,
+            strict: bool = False) -> Mapping:
     """The effective mapping for ``raw``: the mapping's columns (each must exist in the file), then
-    every other field recognised by its synonyms among the headers the mapping left unclaimed."""
+    every other field recognised by its synonyms among the headers the mapping left unclaimed.
+
+    Headers are compared ignoring case, spaces and punctuation; two columns whose headers are
+    then the same ("Outcome" and " outcome ", or "Outcome" twice) are never chosen between
+    silently. A mapping picks one by naming its exact header (the second of two identical ones
+    is "Outcome (D)", after its column). Otherwise the field is left unmapped, or, ``strict``
+    (loading a register), ValidationFailed names both columns.
+    """
     schema = schema or load_schema()
     mapping = mapping or Mapping()
-    by_norm: dict[str, str] = {}
+    written = (dict(zip(raw.headers, raw.written, strict=True))
+               if len(raw.written) == len(raw.headers) else {h: h for h in raw.headers})
+    folded = {header: normalise(text) for header, text in written.items()}
+    by_norm: dict[str, list[str]] = {}
     for header in raw.headers:
-        by_norm.setdefault(normalise(header), header)
+        by_norm.setdefault(folded[header], []).append(header)
     columns: dict[str, str] = {}
-    problems = []
+    problems, clashes = [], []
     for name, header in mapping.columns.items():
-        found = header if header in raw.headers else by_norm.get(normalise(header))
-        if found is None:
+        exact = header if header in raw.headers else header.strip()  # cells are read trimmed
+        found = [exact] if exact in raw.headers else by_norm.get(normalise(header), [])
+        if not found:
             shown = ", ".join(repr(h) for h in raw.headers)
             problems.append(_problem(mapping, ("columns", name),
                                      f"no column {header!r} in {raw.path.name} "
                                      f"(header row {raw.header_row}: {shown})"))
+        elif len(found) > 1:
+            problems.append(_problem(mapping, ("columns", name),
+                                     f"{header!r} matches {_columns(raw, found)}: write the "
+                                     f"exact header ({_picks(name, found)})"))
         else:
-            columns[name] = found
+            columns[name] = found[0]
     if problems:
         raise _fail(mapping, problems, "mapping does not match the register")
     claimed = set(columns.values())
     for header in raw.headers:
-        name = schema.synonym_index.get(normalise(header))
-        if name and name not in columns and header not in claimed:
-            columns[name] = header
-            claimed.add(header)
+        name = schema.synonym_index.get(folded[header])
+        if not name or name in columns or header in claimed:
+            continue
+        same = by_norm[folded[header]]
+        claimed.update(same)
+        if len(same) > 1:
+            clashes.append(f"{_columns(raw, same)} have the same header (compared ignoring case, "
+                           f"spaces and punctuation), each read as {name}: say which one to use "
+                           f"under columns: in the mapping ({_picks(name, same)})")
+            continue
+        columns[name] = header
+    if clashes and strict:
+        n = len(clashes)
+        raise ValidationFailed(f"columns with the same header ({n} problem{'s' if n != 1 else ''})",
+                               clashes, path=raw.path)
     # keep the schema's field order: it reads better in skeletons and reports
     ordered = {f: columns[f] for f in schema.fields if f in columns}
     return mapping.model_copy(update={"columns": ordered, "sheet": raw.sheet,
                                       "header_row": raw.header_row})
+
+
+def _columns(raw: RawTable, headers: list[str]) -> str:
+    shown = [f"{_q(raw.as_written(h))} (column {raw.letter(h)})" for h in headers]
+    return " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]
+
+
+def _picks(name: str, headers: list[str]) -> str:
+    return " or ".join(f"{name}: {_q(h)}" for h in headers)
 
 
 def detect_mapping(raw: RawTable, schema: Schema | None = None) -> Mapping:

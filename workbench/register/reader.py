@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import gzip
+import html
 import io
+import posixpath
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
+from workbench.core import limits
 from workbench.core.errors import InputFileError
 from workbench.register.schema import load_schema, normalise
 
@@ -49,9 +56,21 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # per header: the spreadsheet column letter and the header as written (``headers`` tells
+    # repeated headers apart: the second "Outcome" in column D is "Outcome (D)")
+    letters: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
 
     def column(self, header: str) -> pd.Series:
         return self.data[self.headers.index(header)]
+
+    def letter(self, header: str) -> str:
+        i = self.headers.index(header)
+        return self.letters[i] if i < len(self.letters) else _column_letter(i)
+
+    def as_written(self, header: str) -> str:
+        i = self.headers.index(header)
+        return self.written[i] if i < len(self.written) else header
 
 
 def tidy_text(text: str) -> str:
@@ -175,14 +194,368 @@ def default_hints() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# what a file may hold and unpack to, checked before any reader sees it (docs/security.md)
+
+_INFLATE_CHUNK = 1 << 22  # decompressed bytes handled at a time
+_MAX_TAG = 1 << 20        # no spreadsheet writes an XML tag this long
+_XML_PART = re.compile(r"\.(?:xml|rels)$", re.IGNORECASE)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MiB"
+
+
+def _check_file_size(path: Path, size: int) -> None:
+    if size > limits.in_bytes("file_mb"):
+        raise _fail(path, limits.limit("file_mb").exceeded(f"is {_mib(size)}"))
+
+
+def _check_ratio(path: Path, what: str, unpacked: int, packed: int) -> None:
+    lim = limits.limit("compression_ratio")
+    if unpacked > limits.RATIO_GRACE_BYTES and unpacked > lim.value() * max(packed, 1):
+        raise _fail(path, lim.exceeded(f"{what} is compressed {unpacked // max(packed, 1):,}:1 "
+                                       f"({_mib(unpacked)} from {packed:,} bytes)"))
+
+
+def _check_extent(path: Path, sheet: str, rows: int, cols: int) -> None:
+    """Refuse a sheet whose used range (from A1 to its last row and column) is over the
+    limits: a reader allocates every cell of that range, filled or not."""
+    if not rows or not cols:
+        return
+    where = f"sheet {sheet!r} spans A1:{_column_letter(cols - 1)}{rows}"
+    if rows > limits.value("rows"):
+        raise _fail(path, limits.limit("rows").exceeded(f"{where} ({rows:,} rows)"))
+    if cols > limits.value("columns"):
+        raise _fail(path, limits.limit("columns").exceeded(f"{where} ({cols:,} columns)"))
+    if rows * cols > limits.value("cells"):
+        raise _fail(path, limits.limit("cells").exceeded(
+            f"{where} ({rows:,} rows x {cols:,} columns = {rows * cols:,} cells)"))
+
+
+def _gunzip(path: Path) -> bytes:
+    """A .gz file's content, unpacked a chunk at a time and refused as soon as it passes the
+    unzipped size or the compression ratio limit."""
+    cap, chunks, produced = limits.in_bytes("unzipped_mb"), [], 0
+    try:
+        with open(path, "rb") as packed, gzip.GzipFile(fileobj=packed) as fh:
+            while chunk := fh.read(_INFLATE_CHUNK):
+                produced += len(chunk)
+                if produced > cap:
+                    raise _fail(path, limits.limit("unzipped_mb").over("unpacks to"))
+                _check_ratio(path, "the gzip file", produced, packed.tell())
+                chunks.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _fail(path, f"is a damaged gzip file ({exc})") from None
+    return b"".join(chunks)
+
+
+def _check_zip(path: Path) -> list[zipfile.ZipInfo]:
+    """The members of a zip-based workbook, refused from what they declare before anything is
+    unpacked: more than the unzipped limit in all, or one compressed beyond the ratio limit."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _fail(path, "is a damaged or incomplete zip file, not a readable spreadsheet"
+                    ) from None
+    total = sum(i.file_size for i in infos)
+    if total > limits.in_bytes("unzipped_mb"):
+        raise _fail(path, limits.limit("unzipped_mb").exceeded(f"unzips to {_mib(total)}"))
+    for info in infos:
+        _check_ratio(path, f"its zip member {info.filename}", info.file_size, info.compress_size)
+    return infos
+
+
+def _unpacked(fh: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:
+    """One zip member's content, a chunk at a time. Inflated here rather than by zipfile, which
+    stops at the size a member declares while other readers may not: a member holding more
+    than it declares is refused."""
+    where = f"its zip member {info.filename}"
+    if info.flag_bits & 0x1:
+        raise _fail(path, f"{where} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _fail(path, f"{where} uses compression method {info.compress_type}, which "
+                          "spreadsheets do not use")
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or not head.startswith(_ZIP):
+        raise _fail(path, f"{where} is damaged")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    inflate = (zlib.decompressobj(-zlib.MAX_WBITS)
+               if info.compress_type == zipfile.ZIP_DEFLATED else None)
+    left, produced = info.compress_size, 0
+    while True:
+        if inflate is not None and inflate.unconsumed_tail:
+            data = inflate.unconsumed_tail
+        elif left > 0 and (data := fh.read(min(left, 1 << 20))):
+            left -= len(data)
+        else:
+            break
+        try:
+            out = data if inflate is None else inflate.decompress(data, _INFLATE_CHUNK)
+        except zlib.error:
+            raise _fail(path, f"{where} is damaged") from None
+        produced += len(out)
+        if produced > info.file_size:
+            raise _fail(path, f"{where} holds more than the {info.file_size:,} bytes it "
+                              "declares (a forged zip file)")
+        if out:
+            yield out
+        if inflate is not None and inflate.eof:
+            break
+
+
+def _whole_tags(path: Path, where: str, chunks: Iterable[bytes]) -> Iterator[memoryview]:
+    """XML in pieces that never split a tag: each ends after a '>'. Only a tag begun and not
+    ended is carried to the next piece (text after the last '>' holds no '<')."""
+    tail = b""
+    for chunk in chunks:
+        buf = tail + chunk if tail else chunk
+        end, start = buf.rfind(b">") + 1, buf.rfind(b"<")
+        tail = buf[start:] if start >= end else b""
+        if len(tail) > _MAX_TAG:
+            raise _fail(path, f"{where} has an XML tag over {_MAX_TAG >> 20} MiB long")
+        if end:
+            yield memoryview(buf)[:end]
+
+
+_ATTR = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:[\w.-]+:)?Relationship\b([^>]*)>")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\s*([^\"']*?)\s*[\"']")
+_REF = re.compile(rb"([A-Za-z]+)(\d+)")
+_ODS_TAG = re.compile(rb"<(?:[\w.-]+:)?(table|table-row|table-cell|covered-table-cell)"
+                      rb"(?=[\s/>])([^>]*?)(/?)>")
+_ODS_NAME = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ODS_REPEAT = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?number-(?:rows|columns)-repeated\s*=\s*"
+                         rb"[\"']\s*(\d+)")
+_ODS_VALUE = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?value-type\s*=")
+
+
+def _attrs(text: bytes) -> dict[str, str]:
+    """An XML tag's attributes by local name (r:id is "id"), entities decoded."""
+    return {k.decode("ascii", "replace").rsplit(":", 1)[-1]:
+            html.unescape((a or b).decode("utf-8", "replace")) for k, a, b in _ATTR.findall(text)}
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+_TAG_END = np.zeros(256, dtype=bool)
+_TAG_END[list(b" \t\r\n/>")] = True
+_UPPER = np.zeros(256, dtype=bool)
+_UPPER[ord("A"):ord("Z") + 1] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0"):ord("9") + 1] = True
+
+
+def _pair_positions(piece: memoryview, pair: bytes) -> np.ndarray:
+    """Where a two-byte sequence starts in ``piece`` (unordered), two bytes compared at once."""
+    n, code = len(piece), int.from_bytes(pair, "little")
+    even = np.frombuffer(piece, dtype="<u2", count=n // 2) == code
+    odd = np.frombuffer(piece, dtype="<u2", count=(n - 1) // 2, offset=1) == code
+    return np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1))
+
+
+def _greatest(a: np.ndarray, starts: np.ndarray, width: int) -> bytes:
+    """The greatest of the equal-length byte strings a[s:s + width]."""
+    for j in range(width):
+        column = a[starts + j]
+        starts = starts[column == column.max()]
+    return a[starts[0]:starts[0] + width].tobytes()
+
+
+def _standard_cells(piece: memoryview) -> tuple[int, int] | None:
+    """The last row and column of the cells in a piece of sheet XML whose cell tags all open
+    the way spreadsheet programs write them (`<c r="B12"`), found with numpy over the whole
+    piece at once; None when a cell tag does not (no reference, another attribute first, a
+    namespace prefix): then every tag is read one by one (``_cell_extent``)."""
+    n = len(piece)
+    a = np.frombuffer(piece, dtype=np.uint8)
+    colons = _pair_positions(piece, b":c")
+    colons = colons[colons + 2 < n]
+    if len(colons) and _TAG_END[a[colons + 2]].any():
+        return None
+    starts = _pair_positions(piece, b"<c")
+    starts = starts[starts + 2 < n]
+    cells = starts[_TAG_END[a[starts + 2]]]
+    if not len(cells):
+        return 0, 0
+    if int(cells.max()) + 20 > n:  # a reference read near the end: read it from a padded copy
+        a = np.frombuffer(bytes(piece) + bytes(20), dtype=np.uint8)
+    if not ((a[cells + 2] == ord(" ")) & (a[cells + 3] == ord("r")) & (a[cells + 4] == ord("="))
+            & (a[cells + 5] == ord('"'))).all():
+        return None
+    first = cells + 6
+    run = _UPPER[a[first]]
+    if not run.all():
+        return None
+    letters = np.ones(len(first), dtype=np.int8)
+    for j in range(1, 4):
+        run &= _UPPER[a[first + j]]
+        if not run.any():
+            break
+        letters += run
+    else:
+        return None  # four letters or more: past any column a spreadsheet has
+    digits_at = first + letters
+    digits = np.zeros(len(first), dtype=np.int8)
+    run = np.ones(len(first), dtype=bool)
+    for j in range(9):
+        run &= _DIGIT[a[digits_at + j]]
+        if not run.any():
+            break
+        digits += run
+    else:
+        return None
+    if not digits.all() or not (a[digits_at + digits] == ord('"')).all():
+        return None
+    widest, longest = int(letters.max()), int(digits.max())
+    return (int(_greatest(a, digits_at[digits == longest], longest)),
+            _column_number(_greatest(a, first[letters == widest], widest)))
+
+
+def _standard_extent(path: Path, where: str, chunks: Iterable[bytes],
+                     check: Callable[[int, int], None]) -> tuple[int, int] | None:
+    """A sheet's used range when all its cell tags open with a reference (``_standard_cells``);
+    ``check`` runs after each piece, so a far cell stops the reading."""
+    max_row = max_col = 0
+    for piece in _whole_tags(path, where, chunks):
+        found = _standard_cells(piece)
+        if found is None:
+            return None
+        max_row, max_col = max(max_row, found[0]), max(max_col, found[1])
+        check(max_row, max_col)
+    return max_row, max_col
+
+
+def _cell_extent(path: Path, where: str, chunks: Iterable[bytes],
+                 check: Callable[[int, int], None]) -> tuple[int, int]:
+    """The last row and column of a sheet's cells, read from every cell and row tag as calamine
+    places them (a cell without a reference follows the one before it; a row without one
+    follows the rows before it); ``check`` runs after each piece, so a far cell stops it."""
+    rows_seen = row = col = max_row = max_col = 0
+    for piece in _whole_tags(path, where, chunks):
+        for tag in _CELL_TAG.finditer(piece):
+            ref = _R_ATTR.search(tag.group(2))
+            if tag.group(1) == b"row":
+                rows_seen += 1
+                row = int(ref.group(1)) if ref and ref.group(1).isdigit() else rows_seen
+                col = 0
+                continue
+            cell = _REF.fullmatch(ref.group(1)) if ref else None
+            if ref and cell is None:
+                continue  # not a cell reference: the reader refuses the file itself
+            if cell:
+                col, cell_row = _column_number(cell.group(1)), int(cell.group(2))
+            else:
+                col, cell_row = col + 1, max(row, 1)
+            max_row, max_col = max(max_row, cell_row), max(max_col, col)
+        check(max_row, max_col)
+    return max_row, max_col
+
+
+def _ods_extents(path: Path, where: str, chunks: Iterable[bytes],
+                 check: Callable[[str, int, int], None]) -> None:
+    """The used range of each table of an OpenDocument spreadsheet: repeated rows and cells
+    count as often as they repeat, empty ones only before a filled one (as calamine reads)."""
+    name, row, row_start, row_repeat, col, max_row, max_col = "", 0, 0, 1, 0, 0, 0
+    for piece in _whole_tags(path, where, chunks):
+        for tag in _ODS_TAG.finditer(piece):
+            kind, attrs = tag.group(1), tag.group(2)
+            repeat = _ODS_REPEAT.search(attrs)
+            times = max(int(repeat.group(1)), 1) if repeat else 1
+            if kind == b"table":
+                named = _ODS_NAME.search(attrs)
+                name = html.unescape((named.group(1) or named.group(2) or b"").decode(
+                    "utf-8", "replace")) if named else ""
+                row = row_start = col = max_row = max_col = 0
+            elif kind == b"table-row":
+                row_start, row_repeat, row, col = row, times, row + times, 0
+            else:
+                if tag.group(3) != b"/" or _ODS_VALUE.search(attrs):
+                    max_row = max(max_row, row_start + row_repeat)
+                    max_col = max(max_col, col + times)
+                    check(name, max_row, max_col)
+                col += times
+
+
+def _guard_workbook(path: Path, infos: list[zipfile.ZipInfo], sheet: str | None) -> None:
+    """Refuse, before any reader unpacks it, a zip-based workbook over the limits: members
+    declaring or holding too much, or a sheet to be read whose used range is over them,
+    counted from the cells themselves, never from the <dimension> a sheet declares (which
+    calamine and openpyxl trust). Each XML member is unpacked here once, to verify it."""
+    members = {info.filename: info for info in infos}
+    seen: set[str] = set()
+    with open(path, "rb") as fh:
+        def chunks(name: str) -> Iterator[bytes]:
+            seen.add(name)
+            return _unpacked(fh, members[name], path)
+
+        if "xl/workbook.xml" in members:
+            sheets = _xlsx_sheets(members, chunks)
+            wanted = [m for m, n in sheets.items() if sheet is None or n == sheet] or list(sheets)
+            for member in wanted:
+                name, where = sheets[member], f"sheet {sheets[member]!r}"
+
+                def check(rows: int, cols: int, name: str = name) -> None:
+                    _check_extent(path, name, rows, cols)
+
+                extent = _standard_extent(path, where, chunks(member), check)
+                if extent is None:
+                    extent = _cell_extent(path, where, chunks(member), check)
+                check(*extent)
+        elif "content.xml" in members:
+            _ods_extents(path, "content.xml", chunks("content.xml"),
+                         lambda n, r, c: _check_extent(path, n, r, c)
+                         if sheet is None or n == sheet else None)
+        for name, info in members.items():
+            if name not in seen and _XML_PART.search(name):
+                for _ in _unpacked(fh, info, path):
+                    pass
+
+
+def _xlsx_sheets(members: MappingABC[str, zipfile.ZipInfo],
+                 chunks: Callable[[str], Iterator[bytes]]) -> dict[str, str]:
+    """Worksheet member -> sheet name, from xl/workbook.xml and its relationships; a member
+    under xl/worksheets/ no sheet names is listed under its own name."""
+    def text(name: str) -> bytes:
+        return b"".join(chunks(name)) if name in members else b""
+
+    targets = {}
+    for tag in _REL_TAG.finditer(text("xl/_rels/workbook.xml.rels")):
+        attrs = _attrs(tag.group(1))
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                    else posixpath.normpath("xl/" + target))
+    sheets = {}
+    for tag in _SHEET_TAG.finditer(text("xl/workbook.xml")):
+        attrs = _attrs(tag.group(1))
+        member = targets.get(attrs.get("id"))
+        if member in members:
+            sheets[member] = attrs.get("name", member)
+    for name in members:
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            sheets.setdefault(name, name)
+    return sheets
+
+
+# ---------------------------------------------------------------------------------------------
 # workbooks
 
 
 def _date1904(path: Path) -> bool:
-    """Whether an xlsx/xlsm uses the 1904 date system (workbookPr date1904 in xl/workbook.xml)."""
+    """Whether an xlsx/xlsm uses the 1904 date system (workbookPr date1904 in xl/workbook.xml,
+    which comes before the sheet list)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            return bool(_DATE1904.search(zf.read("xl/workbook.xml")))
+        with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
+            return bool(_DATE1904.search(fh.read(1 << 20)))
     except (KeyError, zipfile.BadZipFile, OSError):
         return False
 
@@ -191,7 +564,10 @@ def _sniff_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(100)
     except zipfile.BadZipFile:
         raise _fail(path, "is a damaged or incomplete zip file, not a readable spreadsheet"
                     ) from None
@@ -241,9 +617,13 @@ def _read_workbook(path: Path, sheet: str | None, header_row: int | None,
         if len(candidates) > 1:
             for name in candidates:
                 try:
-                    top = wb.get_sheet_by_name(name).to_python(skip_empty_area=False,
-                                                               nrows=HEADER_SEARCH_ROWS)
+                    ws = wb.get_sheet_by_name(name)
                 except Exception:  # an odd sheet (chart, macro) is simply not a candidate
+                    continue
+                _check_sheet(path, name, ws)
+                try:
+                    top = ws.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+                except Exception:
                     continue
                 h, _, headers = find_header(top, hints, header_row=header_row)
                 score = _score(headers, hints) if h >= 0 else -1
@@ -251,6 +631,10 @@ def _read_workbook(path: Path, sheet: str | None, header_row: int | None,
                     chosen, best = name, score
         try:
             ws = wb.get_sheet_by_name(chosen)
+        except Exception as exc:
+            raise _fail(path, f"sheet {chosen!r} could not be read ({exc})") from None
+        _check_sheet(path, chosen, ws)
+        try:
             grid = ws.to_python(skip_empty_area=False)
             merged = list(getattr(ws, "merged_cell_ranges", None) or [])
         except Exception as exc:
@@ -259,6 +643,14 @@ def _read_workbook(path: Path, sheet: str | None, header_row: int | None,
     table = _table_from_grid(path, grid, hints, merged, header_row)
     table.sheet, table.date1904 = chosen, date1904
     return table
+
+
+def _check_sheet(path: Path, name: str, ws: Any) -> None:
+    """The limits on a sheet calamine has read, before its cells become Python objects (an .xls
+    holds at most 65,536 x 256 cells; zip-based workbooks were checked before reading)."""
+    end = getattr(ws, "end", None)
+    if end is not None:
+        _check_extent(path, name, end[0] + 1, end[1] + 1)
 
 
 def _read_openpyxl(path: Path, sheet: str | None, header_row: int | None,
@@ -277,6 +669,8 @@ def _read_openpyxl(path: Path, sheet: str | None, header_row: int | None,
         grids = {}
         for name in [sheet] if sheet is not None else wb.sheetnames:
             ws = wb[name]
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()  # read the cells there are, not the range it declares
             grids[name] = [["" if v is None else v for v in row]
                            for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
     finally:
@@ -342,7 +736,9 @@ def _finish(path: Path, headers: list[str], data: pd.DataFrame, rows: np.ndarray
             name = f"{name} ({_column_letter(i)})"
         seen.add(name)
         names.append(name)
-    table = RawTable(path=path, headers=names, data=data, rows=rows, header_row=header_row)
+    table = RawTable(path=path, headers=names, data=data, rows=rows, header_row=header_row,
+                     letters=[_column_letter(i) for i in keep_cols],
+                     written=[headers[i] for i in keep_cols])
     if not len(rows):
         table.warnings.append("the register has a header but no data rows")
     return table
@@ -457,6 +853,52 @@ def mixed_encoding_note(rows: list[int], limit: int = 10) -> str:
             f"{'was' if one else 'were'} read as Windows-1252, the rest as UTF-8")
 
 
+@contextlib.contextmanager
+def _csv_fields(size: int) -> Iterator[None]:
+    """The csv module's field size limit (128 KiB by default, process-wide) raised to ``size``
+    while the block runs: fields are held to the workbench's own limit, with their row and
+    column named (``_check_fields``), never by a csv.Error."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _longest_record(raw: bytes) -> int:
+    """At least the length in bytes of the longest record of a delimited text (a line break
+    inside double quotes does not end a record; a stray quote only makes records look longer),
+    found with numpy a few MiB at a time."""
+    longest, last_end, odd, step = 0, -1, 0, 1 << 23
+    for pos in range(0, len(raw), step):
+        a = np.frombuffer(raw, dtype=np.uint8, count=min(step, len(raw) - pos), offset=pos)
+        ends = np.flatnonzero(a == 10)
+        quotes = np.flatnonzero(a == 34)
+        if len(quotes):
+            ends = ends[((np.searchsorted(quotes, ends) + odd) & 1) == 0]
+            odd = (odd + len(quotes)) & 1
+        if len(ends):
+            ends = ends + pos
+            longest = max(longest, int(ends[0]) - last_end - 1,
+                          int(np.diff(ends).max(initial=1)) - 1)
+            last_end = int(ends[-1])
+    return max(longest, len(raw) - last_end - 1)
+
+
+def _long_field(path: Path, records: Iterable[tuple[int, Iterable[Any]]], headers: list[str],
+                size: int) -> None:
+    """Refuse the first field over the field size limit among (spreadsheet row, fields)."""
+    for row, fields in records:
+        for i, value in enumerate(fields):
+            if isinstance(value, str) and len(value) > size:
+                name = headers[i] if i < len(headers) and headers[i] else None
+                column = _column_letter(i) + (f" ({name})" if name else "")
+                raise _fail(path, limits.limit("field_kb").exceeded(
+                    f"row {row}, column {column} holds a field of {len(value):,} characters "
+                    f"({len(value) / 1024:,.0f} KiB)"))
+
+
 def sniff_delimiter(sample: str) -> str:
     """The delimiter giving the most columns consistently over the first lines (quotes kept)."""
     lines = sample.splitlines()[:60]
@@ -493,18 +935,32 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
     reader = csv.reader(iter(lambda: lines.append(source.readline()) or lines[-1], ""),
                         delimiter=delimiter)
     top, consumed = [], [0]
-    for record in reader:
-        top.append(record)
-        consumed.append(len(lines))
-        if len(top) >= max(HEADER_SEARCH_ROWS, (header_row or 0) + 1):
-            break
+    max_columns = limits.value("columns")
+    field_size = limits.in_bytes("field_kb")
+    with _csv_fields(len(head) + 1):
+        try:
+            for record in reader:
+                if len(record) > max_columns:
+                    raise _fail(path, limits.limit("columns").exceeded(
+                        f"row {len(top) + 1} has {len(record):,} columns"))
+                top.append(record)
+                consumed.append(len(lines))
+                if len(top) >= max(HEADER_SEARCH_ROWS, (header_row or 0) + 1):
+                    break
+        except csv.Error as exc:
+            raise _fail(path, f"row {len(top) + 1} could not be read as delimited text ({exc})"
+                        ) from None
     h, n, headers = find_header(top, hints, None, header_row)
+    # the rows down to the header (pandas reads those after it, whole)
+    _long_field(path, enumerate(top[:max(h + n, 0)], start=1), headers, field_size)
     if h < 0:
         where = f"row {header_row}" if header_row else f"the first {HEADER_SEARCH_ROWS} rows"
         raise _fail(path, f"no recognisable header in {where}: no row names the register's "
                           "columns (write a mapping file, see `workbench register map`)")
     before = "".join(lines[: consumed[h + n]])
     width = len(headers)
+    # the data rows pandas reads: one more than the limits allow shows the file is over them
+    allowed = min(limits.value("rows"), limits.value("cells") // max(width, 1))
     if mixed is None:
         bom = 3 if encoding == "utf-8-sig" else 0
         body: io.IOBase = io.BytesIO(raw[bom + len(before.encode(encoding)):])
@@ -515,7 +971,7 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
         frame = pd.read_csv(
             body, sep=delimiter, header=None, dtype=object, names=range(width),
             encoding=read_encoding, keep_default_na=False, na_values=[""],
-            skip_blank_lines=False, engine="c", index_col=False,
+            skip_blank_lines=False, engine="c", index_col=False, nrows=allowed + 1,
         )
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
@@ -525,6 +981,15 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
                   f"has {width}") if match else str(exc)
         raise _fail(path, f"could not be read as {_DELIM_NAMES[delimiter]}-separated text: "
                           f"{detail}") from None
+    if len(frame) > allowed:
+        if allowed == limits.value("rows"):
+            raise _fail(path, limits.limit("rows").over("has"))
+        raise _fail(path, f"has more than {allowed:,} rows of {width:,} columns, "
+                          + limits.limit("cells").over("so"))
+    if len(raw) > field_size and _longest_record(raw) > field_size:
+        _long_field(path, ((h + n + 1 + i, row) for i, row in
+                           enumerate(frame.itertuples(index=False, name=None))),
+                    headers, field_size)
     # Excel shows one row per record (a quoted newline stays inside its cell)
     rows = np.arange(h + n + 1, h + n + 1 + len(frame), dtype="int64")
     present = np.column_stack([frame[c].notna().to_numpy() for c in frame.columns]) \
@@ -532,8 +997,9 @@ def _read_text(path: Path, raw: bytes, header_row: int | None,
     table = _finish(path, headers, frame, rows, h + 1, present=present)
     table.encoding, table.delimiter = encoding, delimiter
     if mixed is not None and mixed.fallback:
-        table.warnings.append(mixed_encoding_note(_record_rows(mixed.text, mixed.fallback,
-                                                               delimiter)))
+        with _csv_fields(len(mixed.text) + 1):
+            rows_read = _record_rows(mixed.text, mixed.fallback, delimiter)
+        table.warnings.append(mixed_encoding_note(rows_read))
     return table
 
 
@@ -560,6 +1026,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
+            _check_file_size(path, fh.seek(0, io.SEEK_END))
     except OSError as exc:
         raise _fail(path, f"cannot be opened ({exc.strerror})") from None
     if not head:
@@ -569,16 +1036,15 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         raise _fail(path, "is a PDF, not a spreadsheet: export the register from Excel as .xlsx "
                           "or .csv")
     if head.startswith(_ZIP):
+        infos = _check_zip(path)
         _sniff_zip(path)
+        _guard_workbook(path, infos, sheet)
         return _read_workbook(path, sheet, header_row, hints)
     if head.startswith(_OLE2):
         _sniff_ole2(path, head)
         return _read_workbook(path, sheet, header_row, hints)
     if head.startswith(_GZIP):
-        try:
-            raw = gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as exc:
-            raise _fail(path, f"is a damaged gzip file ({exc})") from None
+        raw = _gunzip(path)
         if not raw:
             raise _fail(path, "is empty (no data inside the gzip file)")
         return _read_text(path, raw, header_row, hints)

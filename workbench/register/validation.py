@@ -50,6 +50,7 @@ class Context:
     dates: dict[str, ParsedDates] = field(default_factory=dict)
     unknown: dict[str, pd.Series] = field(default_factory=dict)     # field -> bool mask
     bad_number: dict[str, pd.Series] = field(default_factory=dict)  # field -> bool mask
+    out_of_range: dict[str, pd.Series] = field(default_factory=dict)  # field -> reason or NA
     warn_ambiguous: bool = True         # False when the mapping states the date order
     blank: dict[str, pd.Series] = field(default_factory=dict)  # field -> blank-cell mask
 
@@ -61,7 +62,8 @@ def display_value(value: Any) -> str | None:
     if isinstance(value, float):
         if np.isnan(value):
             return None
-        return str(int(value)) if value.is_integer() else str(value)
+        # 1e+26 stays 1e+26: its digits past float precision would be made up
+        return str(int(value)) if value.is_integer() and abs(value) < 2 ** 63 else str(value)
     if isinstance(value, bool | np.bool_):
         return "TRUE" if value else "FALSE"
     if isinstance(value, pd.Timestamp):
@@ -291,8 +293,15 @@ def unknown_value(ctx: Context, check: CheckDef) -> Iterator[Issue]:
 
 
 def invalid_number(ctx: Context, check: CheckDef) -> Iterator[Issue]:
+    """Cells of a whole-number field that are not whole numbers ("twelve", "3.5", "nan",
+    "inf"), or are but out of range: past what can be stored (1e26, 2**63, 1e400) or outside
+    the field's ``bounds`` (declared with the check in the schema)."""
     for name, mask in ctx.bad_number.items():
         yield from _issues(ctx, check, name, mask, check.format())
+    template = str(check.params.get("out_of_range", "number out of range: {reason}"))
+    for name, reasons in ctx.out_of_range.items():
+        yield from _issues(ctx, check, name, reasons.notna(),
+                           lambda i, r=reasons: template.format(reason=r.iat[i]))
 
 
 def late_complaint(ctx: Context, check: CheckDef) -> Iterator[Issue]:

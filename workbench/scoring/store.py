@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -74,6 +75,12 @@ item_state = sa.Table(
     sa.Column("updated_by", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
 )
+
+
+class StoreMissing(WorkbenchError):
+    """A command that only reads the store named one that does not exist: none is created."""
+
+    exit_code = 1
 
 
 class LockedError(WorkbenchError):
@@ -162,23 +169,47 @@ def existing_default_db() -> str | None:
     return str(path) if path.exists() else None
 
 
-def database_url(db: str | Path | None = None) -> str:
+# the databases a store can live in: an SQLite file (a path, or sqlite:///PATH) or PostgreSQL
+DATABASES = ("sqlite", "postgresql", "postgres")
+
+
+def shown_url(value: str) -> str:
+    """A database address as messages show it: any password replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", value)
+
+
+def database_url(db: str | Path | None = None, *, create: bool = True) -> str:
     """The SQLAlchemy URL: ``db``, else WORKBENCH_DB, else outputs/workbench.db (SQLite).
 
-    A value with '://' is a URL (postgresql:// becomes postgresql+psycopg://); anything else is a
-    path to an SQLite file.
+    A value with '://' is a URL (postgresql:// becomes postgresql+psycopg://; a scheme other
+    than sqlite or postgresql is refused); anything else is a path to an SQLite file, whose
+    folder is made only when ``create``.
     """
     value = str(db) if db is not None else os.environ.get("WORKBENCH_DB")
     if not value:
         value = str(outputs_dir() / "workbench.db")
     if "://" in value:
+        scheme = value.split("://", 1)[0].lower()
+        if scheme.split("+", 1)[0] not in DATABASES:
+            raise WorkbenchError(f"unsupported database {shown_url(value)}: the assessment "
+                                 "store is an SQLite file (give its path) or PostgreSQL (a "
+                                 "postgresql:// URL)")
         for prefix in ("postgresql://", "postgres://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
     path = Path(value).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of an sqlite:///PATH URL (None for an in-memory database or another kind)."""
+    if not url.startswith("sqlite") or "://" not in url:
+        return None
+    rest = url.split("://", 1)[1]
+    return Path(rest[1:].split("?", 1)[0]) if rest.startswith("/") and len(rest) > 1 else None
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -206,25 +237,45 @@ def _sqlite_engine(url: str) -> Engine:
 class Store:
     """Assessments, their event log and current item state in one database."""
 
-    def __init__(self, db: str | Path | None = None, *, evidence_root: str | Path | None = None):
-        self.url = database_url(db)
+    def __init__(self, db: str | Path | None = None, *, evidence_root: str | Path | None = None,
+                 create: bool = True):
+        """Open the store, creating it (file and tables) unless ``create`` is False: then a
+        missing SQLite file raises StoreMissing and a database without the store's tables is
+        refused, so a command that only reads never leaves a new store behind."""
+        self.url = database_url(db, create=create)
         self.evidence_root = evidence_root
+        shown = shown_url(self.url.removeprefix("sqlite:///"))
+        path = _sqlite_path(self.url)
+        if not create and path is not None:
+            if not path.exists():
+                raise StoreMissing(f"no assessment store at {path}")
+            if path.is_dir():
+                raise WorkbenchError(f"{path} is a folder, not an assessment store")
+            with open(path, "rb") as fh:  # refused unopened: a reader changes no other file
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise WorkbenchError(f"the assessment database {path} is not an "
+                                         "assessment store: not an SQLite database")
         try:
             if self.url.startswith("sqlite"):
                 self.engine = _sqlite_engine(self.url)
             else:
                 self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-            try:
-                metadata.create_all(self.engine)
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-                metadata.create_all(self.engine)  # another process created the tables meanwhile
-        except sa.exc.OperationalError as exc:
-            raise WorkbenchError(f"cannot open the assessment database "
-                                 f"{self.engine.url.render_as_string(hide_password=True)}: "
-                                 f"{str(exc.orig).strip().splitlines()[0]}") from None
-        except sa.exc.ArgumentError as exc:
-            raise WorkbenchError(f"bad database address {db or os.environ.get('WORKBENCH_DB')}: "
-                                 f"{exc}") from None
+            if create:
+                try:
+                    metadata.create_all(self.engine)
+                except (sa.exc.OperationalError, sa.exc.ProgrammingError,
+                        sa.exc.IntegrityError):
+                    metadata.create_all(self.engine)  # another process made the tables meanwhile
+            elif not sa.inspect(self.engine).has_table("assessments"):
+                raise WorkbenchError(f"{shown} is not an assessment store (it has no "
+                                     "assessments table)")
+        except sa.exc.DatabaseError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            what = ("is not an assessment store: not an SQLite database"
+                    if "not a database" in reason else f"cannot be opened: {reason}")
+            raise WorkbenchError(f"the assessment database {shown} {what}") from None
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise WorkbenchError(f"bad database address {shown}: {exc}") from None
 
     @property
     def is_sqlite(self) -> bool:
@@ -580,3 +631,14 @@ def _state(row: Mapping[str, Any]) -> ItemState:
 def open_store(db: str | Path | None = None) -> Store:
     """Open (creating if needed) the store at ``db`` / WORKBENCH_DB / outputs/workbench.db."""
     return Store(db)
+
+
+def open_existing(db: str | Path | None = None) -> Store:
+    """The store at ``db`` / WORKBENCH_DB / outputs/workbench.db for a command that only reads
+    it: never created (StoreMissing names the path when there is none)."""
+    if not db and not os.environ.get("WORKBENCH_DB"):
+        default = outputs_dir() / "workbench.db"
+        if not default.exists():
+            raise StoreMissing(f"no assessment store at {default} (none has been started: "
+                               "`workbench assessment start`, or give --db)")
+    return Store(db or None, create=False)
