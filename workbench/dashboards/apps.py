@@ -93,8 +93,7 @@ def open_store_readonly(db: str | Path | None = None):
     value = _db_value(db)
     if "://" not in value and not Path(value).expanduser().is_file():
         return None
-
-    return Store(value)
+    return Store(value, create=False)  # not even tables in an empty PostgreSQL database
 
 
 @functools.lru_cache(maxsize=8)

@@ -102,12 +102,15 @@ def stored_assessment(db: str | None, provider_id: str, period: str, rubric: Rub
     """The scored assessment in ``db``, or in the default store when ``db`` is blank and one
     exists (the store the scoring form writes to); None without a store or an assessment."""
     from workbench.reports import results as results_io
-    from workbench.scoring.store import existing_default_db, open_store
+    from workbench.scoring.store import Store, StoreMissing, existing_default_db
 
     db = db or existing_default_db()
     if not db:
         return None
-    store = open_store(db)
+    try:
+        store = Store(db, create=False)  # reading scores never creates a store
+    except StoreMissing:
+        return None
     try:
         return results_io.stored_assessment(store, provider_id, period, rubric)
     finally:
