@@ -1,13 +1,24 @@
-"""Shared fixtures: project paths, the shared/ data (real data and seeds), a CLI runner."""
+"""Shared fixtures: project paths, the shared/ data (real data and seeds), a CLI runner, a batch
+run once per test run; and the order the slow tests start in."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pickle
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from workbench.batch.driver import BatchReport
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -56,3 +67,223 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _postgres_tests_take_turns(request, tmp_path_factory):
+    """The tests marked postgres share one database (WORKBENCH_TEST_POSTGRES_URL), which each
+    empties first: on every xdist worker they wait for a file lock, so two never overlap
+    whichever workers run them (autouse: taken before their database fixture runs)."""
+    if request.node.get_closest_marker("postgres") is None:
+        yield
+        return
+    with _locked(_run_dir(tmp_path_factory) / "postgres.lock"):
+        yield
+
+
+# ---------------------------------------------------------------- built once per test run
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This test run's temp folder, the same for every pytest-xdist worker."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # above popen-gwN
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], None]) -> Path:
+    """A folder ``build(folder)`` fills once per test run, shared by every pytest-xdist worker
+    (a file lock makes the others wait for the first). The folder is read only for the tests:
+    one that changes anything works on a copy."""
+    base = _run_dir(tmp_path_factory)
+    folder = base / f"built-once-{name}"
+    with _locked(base / f"built-once-{name}.lock"):
+        if not (folder / ".complete").is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed part-way
+            folder.mkdir()
+            build(folder)
+            (folder / ".complete").write_text("")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory) -> Callable[[str, Callable[[Path], None]], Path]:
+    """``build_once(name, build)``: see built_once."""
+    return lambda name, build: built_once(tmp_path_factory, name, build)
+
+
+BATCH_DATA = DATA / "batch"  # three small providers (test_batch, test_notebooks)
+# the assessment stored for the shared batch (as `make demo` seeds one): 1.1 and 1.2 yes, 2.1 no
+STORED_PROVIDER, STORED_BY = "provider-001", "Ann Auditor"
+STORED_ANSWERS = {"1.1": "yes", "1.2": "yes", "2.1": "no"}
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """A batch's folder: data/ (providers.yaml and its registers), scores.db (the store it read),
+    outputs/, config/ (the pseudonymisation key it ran with) and the run's BatchReport."""
+
+    folder: Path
+    report: BatchReport
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / "data" / "providers.yaml"
+
+    @property
+    def db(self) -> str:
+        return str(self.folder / "scores.db")
+
+    @property
+    def root(self) -> Path:
+        return self.folder / "outputs"
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "config"
+
+    def copy(self, dest: Path) -> BatchRun:
+        """All of it copied to ``dest`` (file times kept), for a test that changes anything."""
+        shutil.copytree(self.folder, dest)
+        return BatchRun(dest, self.report)
+
+
+@pytest.fixture(scope="session")
+def fresh_batch(tmp_path_factory) -> BatchRun:
+    """`run_batch` over tests/data/batch with two workers into an empty output root, reading a
+    store in which STORED_PROVIDER has a stored assessment; run once per test run (every
+    xdist worker shares it). Read only: ``fresh_batch.copy(tmp_path / "batch")`` to change it."""
+
+    def build(folder: Path) -> None:
+        from workbench.batch.driver import run_batch
+        from workbench.reports.pack import default_rubric_path, rubric_at
+        from workbench.scoring.store import Store
+
+        shutil.copytree(BATCH_DATA, folder / "data")
+        run = BatchRun(folder, None)  # type: ignore[arg-type]
+        jupyter = tmp_path_factory.mktemp("fresh-batch-jupyter")
+        with pytest.MonkeyPatch.context() as mp:
+            for var in ("HOME", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR"):
+                (jupyter / var).mkdir()
+                mp.setenv(var, str(jupyter / var))
+            mp.setenv("WORKBENCH_CONFIG_DIR", str(run.config))
+            mp.setenv("WORKBENCH_OUTPUTS", str(run.root))
+            mp.delenv("WORKBENCH_DB", raising=False)
+            rubric = rubric_at(default_rubric_path())
+            with Store(run.db) as store:
+                aid = store.create_assessment(STORED_PROVIDER, "2024-25", rubric, who=STORED_BY)
+                store.save_items(aid, {k: {"answer": v} for k, v in STORED_ANSWERS.items()},
+                                 STORED_BY)
+            report = run_batch(run.manifest, jobs=2, output_root=run.root, progress=False,
+                               db=run.db)
+        (folder / "report.pickle").write_bytes(pickle.dumps(report))
+
+    folder = built_once(tmp_path_factory, "fresh-batch", build)
+    return BatchRun(folder, pickle.loads((folder / "report.pickle").read_bytes()))
+
+
+# ---------------------------------------------------------------- the slowest tests start first
+
+# Seconds each slow test took (setup included: --durations of a `make test` run on the 2-core
+# machine, 2026-11-29; only their proportions matter), by node id prefix. A test marked slow and
+# not listed counts as SLOW_UNLISTED seconds.
+SLOW_TESTS = {
+    "tests/test_batch.py::test_batch_runs_skips_unchanged_and_force_reruns": 37,  # + the batch
+    "tests/test_browser.py::test_lab_runs_the_notebook_and_the_form_saves": 28,
+    "tests/test_browser.py::test_dashboards_write_nothing": 24,
+    "tests/test_dashboard_limits.py::test_unconnected_kernels_are_capped_then_culled": 23,
+    "tests/test_browser.py::test_scorecard_total_tiles_and_charts": 22,  # + the site, server
+    "tests/test_batch.py::test_dask_executor_on_local_cluster": 22,
+    "tests/test_stale_scores.py::test_rescoring_in_the_default_store_republishes": 21,
+    "tests/test_batch_cleanup.py::test_killed_driver_takes_workers_and_kernels_with_it": 16,
+    "tests/test_notebooks.py::test_nbval[portfolio.ipynb]": 15,
+    "tests/test_notebooks.py::test_nbval[assess_provider.ipynb]": 15,
+    "tests/test_batch.py::test_broken_provider_fails_alone": 15,
+    "tests/test_browser.py::test_portfolio_table_sort_filter_funnel_and_drill_down": 14,
+    "tests/test_browser.py::test_no_complainant_name_on_any_page": 14,
+    "tests/test_batch_cleanup.py::test_next_run_removes_half_written_folders_of_skip": 13,
+    "tests/test_notebooks.py::test_warm_kernel_runs_code_in_a_fresh_namespace": 12,
+    "tests/test_batch_cleanup.py::test_sigint_to_the_driver_alone_stops_the_batch_at": 10,
+    "tests/test_themes.py::test_500k_rows_fit_on_a_sample": 9,
+    "tests/test_dashboard_limits.py::test_security_headers_on_error_pages_and_static_": 9,
+    "tests/test_browser.py::test_picker_switches_provider": 9,
+    "tests/test_one_value.py::test_each_indicator_has_one_value_everywhere": 8,
+    "tests/test_browser.py::test_unknown_provider_shows_a_clear_message": 8,
+    "tests/test_redaction_policy.py::test_no_identity_in_any_output": 7,
+    "tests/test_batch.py::test_interrupted_provider_leaves_no_half_written_output": 6,
+    "tests/test_assessment_cli.py::test_show_history_finalise_reopen_export": 7,
+    "tests/test_notebooks.py::test_assess_notebook_with_papermill": 6,
+    "tests/test_sampledata.py::test_regenerating_gives_the_committed_cells": 5,
+    "tests/test_notebooks.py::test_warm_kernel_does_not_leak_between_providers": 5,
+    "tests/test_hostile_inputs.py::test_every_limit_is_settable": 5,
+    "tests/test_hostile_inputs.py::test_a_mistyped_store_is_an_error_not_a_new_store": 3,
+    "tests/test_notebooks.py::test_failing_cell_is_reported": 4,
+    "tests/test_batch.py::test_ctrl_c_stops_a_parallel_batch_at_once": 4,
+    "tests/test_assessment_cli.py::test_form_export_import": 4,
+}
+SLOW_UNLISTED = 5
+
+
+def _seconds(item: pytest.Item) -> float:
+    listed = (s for prefix, s in SLOW_TESTS.items() if item.nodeid.startswith(prefix))
+    return next(listed, SLOW_UNLISTED if item.get_closest_marker("slow") else 0)
+
+
+def _unit(item: pytest.Item) -> str:
+    """The tests kept together: an xdist_group's, or those sharing a fixture of their module
+    wider than one test (made once on one worker), else the test on its own."""
+    if group := item.get_closest_marker("xdist_group"):
+        return f"group {group.args[0]}"
+    module = getattr(getattr(item, "module", None), "__name__", None)
+    info = getattr(item, "_fixtureinfo", None)  # (pytest's own; without it, no such units)
+    for defs in getattr(info, "name2fixturedefs", {}).values():
+        fixture = defs[-1] if defs else None
+        if (module and fixture is not None and fixture.scope != "function"
+                and getattr(fixture.func, "__module__", None) == module):
+            return f"module {module}"
+    return item.nodeid
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """pytest-xdist hands tests out in collection order: the slow ones go first, longest first,
+    each with the tests it is kept with (_unit; their seconds summed). With ``--dist worksteal``
+    each of the n workers is first given a contiguous n-th of the list (idle workers then take
+    tests off the ends of the others' lists): there the slow tests are shared out longest first
+    to whichever n-th has the fewest seconds so far, at its start, and the quick ones fill up
+    each n-th in collection order."""
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item), []).append(item)
+    seconds = {key: sum(map(_seconds, unit)) for key, unit in units.items()}
+    slow = sorted((key for key in units if seconds[key]), key=lambda key: -seconds[key])
+    quick = [item for key in units if not seconds[key] for item in units[key]]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    # (on a worker, xdist has reset config.option.dist; the parsed command line still has it)
+    if workers < 2 or getattr(config.known_args_namespace, "dist", None) != "worksteal":
+        items[:] = [item for key in slow for item in units[key]] + quick
+        return
+    parts: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for key in slow:
+        least = load.index(min(load))
+        parts[least] += units[key]
+        load[least] += seconds[key]
+    left = len(items)
+    for i, part in enumerate(parts):  # up to the sizes of worksteal's first split
+        size = left // (workers - i)
+        left -= size
+        fill = max(0, size - len(part))
+        part += quick[:fill]
+        del quick[:fill]
+    parts[-1] += quick
+    items[:] = [item for part in parts for item in part]

@@ -99,16 +99,29 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError(f"no answer from {url} in {timeout} s")
 
 
+def dashboard_data(folder: Path) -> None:
+    """The browser tests' data in ``folder``: outputs/ (write_outputs for every sample
+    provider), workbench.db (score_provider), total (the score it stored) and config/ (the
+    pseudonymisation key they were made with)."""
+    with mock.patch.dict(os.environ, {"WORKBENCH_CONFIG_DIR": str(folder / "config"),
+                                      "WORKBENCH_OUTPUTS": str(folder / "outputs")}):
+        write_outputs(folder / "outputs")
+        (folder / "total").write_text(str(score_provider(str(folder / "workbench.db"))))
+
+
 @contextmanager
 def dashboard_server(tmp: Path, *, outputs: Path, db: str, port: int | None = None,
-                     preheat: bool = False, pool_size: int = 1, token: str | None = None):
-    """`python -m workbench dashboard` in a subprocess: yields (base_url, process), then stops."""
+                     preheat: bool = False, pool_size: int = 1, token: str | None = None,
+                     config: Path | None = None):
+    """`python -m workbench dashboard` in a subprocess: yields (base_url, process), then stops.
+    ``config``: its WORKBENCH_CONFIG_DIR (else this process's)."""
     port = port or free_port()
     argv = [sys.executable, "-m", "workbench", "dashboard", "--port", str(port),
             "--preheat" if preheat else "--no-preheat", "--pool-size", str(pool_size)]
     if token:
         argv += ["--token", token]
-    env = jupyter_env(tmp, WORKBENCH_OUTPUTS=str(outputs), WORKBENCH_DB=db)
+    env = jupyter_env(tmp, WORKBENCH_OUTPUTS=str(outputs), WORKBENCH_DB=db,
+                      **({"WORKBENCH_CONFIG_DIR": str(config)} if config else {}))
     log = open(tmp / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)

@@ -23,6 +23,9 @@ DATA = Path(__file__).resolve().parent / "data" / "batch"
 IDS = ["provider-001", "provider-002", "provider-003"]
 GOVERNANCE = ("lessons_learned", "public_quarterly_report", "annual_report",
               "commissioner_report")
+# the tests that read the session's batch (conftest's fresh_batch), kept on one worker, which
+# builds it (conftest's ordering; another worker would wait for it and reuse it)
+FRESH_BATCH = pytest.mark.xdist_group("fresh-batch")
 
 
 @pytest.fixture(autouse=True)
@@ -44,9 +47,10 @@ def _status(report) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_batch_runs_skips_unchanged_and_force_reruns(manifest, tmp_path):
-    root = tmp_path / "outputs"
-    report = run_batch(manifest, jobs=2, output_root=root, progress=False)
+@FRESH_BATCH
+def test_batch_runs_skips_unchanged_and_force_reruns(fresh_batch, tmp_path, monkeypatch):
+    # the first run (two workers, an empty output root): the session's batch (conftest)
+    report, root = fresh_batch.report, fresh_batch.root
     assert report.exit_code == 0, report.table()
     assert _status(report) == dict.fromkeys(IDS, "ok")
     for pid in IDS:
@@ -63,22 +67,31 @@ def test_batch_runs_skips_unchanged_and_force_reruns(manifest, tmp_path):
     assert set(map(str, [period / "portfolio.xlsx", period / "portfolio.html",
                          period / "portfolio.ipynb", *reports])) <= set(report.portfolio)
     assert all("Provider 3 Ltd" in p.read_text() for p in reports)
+
+    # the later runs change the outputs (and a register): on a copy, with the same key and
+    # the same store as the first run
+    batch = fresh_batch.copy(tmp_path / "batch")
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(batch.config))
+    manifest, root, db = batch.manifest, batch.root, batch.db
+    period = root / "2024-25"
+    reports = [period / f"portfolio_{name}.html" for name in GOVERNANCE]
     written = {p: p.stat().st_mtime_ns for p in reports}
 
-    again = run_batch(manifest, jobs=2, output_root=root, progress=False)
+    again = run_batch(manifest, jobs=2, output_root=root, progress=False, db=db)
     assert _status(again) == dict.fromkeys(IDS, "skipped") and again.exit_code == 0
 
     reg = manifest.parent / "registers" / "provider-002.csv"
     reg.write_text(reg.read_text().replace("retrain staff", "retrain all staff", 1))
-    changed = run_batch(manifest, jobs=1, output_root=root, progress=False)
+    changed = run_batch(manifest, jobs=1, output_root=root, progress=False, db=db)
     assert _status(changed) == {"provider-001": "skipped", "provider-002": "ok",
                                 "provider-003": "skipped"}
     # one worker: the portfolio notebook writes the governance reports itself
     assert changed.portfolio_error is None
     assert all(p.stat().st_mtime_ns > t for p, t in written.items())
 
-    forced = run_batch(manifest, jobs=2, output_root=root, progress=False, force=True)
-    assert _status(forced) == dict.fromkeys(IDS, "ok")
+    forced = run_batch(manifest, jobs=2, output_root=root, progress=False, force=True,
+                       db=db)
+    assert _status(forced) == dict.fromkeys(IDS, "ok"), forced.table()
 
 
 @pytest.mark.slow
@@ -120,11 +133,13 @@ def _text_of(path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_no_complainant_identity_in_published_outputs(manifest, tmp_path):
+@FRESH_BATCH
+def test_no_complainant_identity_in_published_outputs(fresh_batch):
     from workbench.register.loader import load_register
 
-    root = tmp_path / "outputs"
-    assert run_batch(manifest, jobs=2, output_root=root, progress=False).exit_code == 0
+    # the session's batch (two workers, an empty output root): only read here
+    manifest, root = fresh_batch.manifest, fresh_batch.root
+    assert fresh_batch.report.exit_code == 0, fresh_batch.report.table()
     secrets: set[str] = set()
     for pid in IDS:
         frame = load_register(manifest.parent / "registers" / f"{pid}.csv", identities=True).frame
@@ -310,24 +325,17 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_scores_a_provider_from_the_store(manifest, tmp_path):
+@FRESH_BATCH
+def test_batch_scores_a_provider_from_the_store(fresh_batch):
     """A provider with a stored assessment (what `make demo` seeds) gets its score in the pack:
-    scorecard.xlsx carries the last change in UK time, results and the portfolio the total."""
+    scorecard.xlsx carries the last change in UK time, results and the portfolio the total.
+    The session's batch (conftest) read a store in which Ann Auditor answered provider-001's
+    items 1.1 and 1.2 yes and 2.1 no."""
     import json
 
     import openpyxl
 
-    from workbench.reports.pack import default_rubric_path, rubric_at
-    from workbench.scoring.store import Store
-
-    db = str(tmp_path / "scores.db")
-    rubric = rubric_at(default_rubric_path())
-    with Store(db) as store:
-        aid = store.create_assessment("provider-001", "2024-25", rubric, who="Ann Auditor")
-        store.save_items(aid, {"1.1": {"answer": "yes"}, "1.2": {"answer": "yes"},
-                               "2.1": {"answer": "no"}}, "Ann Auditor")
-    root = tmp_path / "outputs"
-    report = run_batch(manifest, jobs=1, output_root=root, progress=False, db=db)
+    report, root = fresh_batch.report, fresh_batch.root
     assert report.exit_code == 0, report.table()
     scored = {o.provider: o.total_score for o in report.outcomes}
     assert scored["provider-001"] == 2 and scored["provider-002"] is None

@@ -19,12 +19,11 @@ from tests.dashboard_setup import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PROVIDER,
+    dashboard_data,
     dashboard_server,
     free_port,
     jupyter_env,
-    score_provider,
     wait_http,
-    write_outputs,
 )
 from workbench.core.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, PROJECT_ROOT
 
@@ -35,6 +34,10 @@ CHART_MARKS = ".wb-chart svg [class*='mark-']"
 SCORECARD = "/voila/render/scorecard_dashboard.ipynb"
 PORTFOLIO = "/voila/render/portfolio_dashboard.ipynb"
 TIMEOUT = 120_000  # ms: a cold kernel on a busy 2-core machine
+# the tests on the dashboard server (the site fixture), kept on one worker so that one server
+# and one Chromium serve them all (conftest's ordering; --dist loadgroup would too, but with
+# pytest 9 pytest-xdist 3.8 no longer groups: pytest-xdist#1386)
+ON_SITE = pytest.mark.xdist_group("dashboard-site")
 
 
 def _need_chromium() -> None:
@@ -46,21 +49,23 @@ def _need_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Batch results for every sample provider, one scored assessment in a temporary store, and
-    the dashboard server over them."""
+def site(tmp_path_factory, build_once):
+    """Batch results for every sample provider, one scored assessment in a temporary store
+    (built once per test run; every test here only reads them), and the dashboard server over
+    them."""
     _need_chromium()
+    data = build_once("dashboard-site", dashboard_data)
+    outputs, db = data / "outputs", str(data / "workbench.db")
+    total = int((data / "total").read_text())
     tmp = tmp_path_factory.mktemp("dashboards")
-    os.environ.setdefault("WORKBENCH_CONFIG_DIR", str(tmp / "config"))
-    outputs, db = tmp / "outputs", str(tmp / "workbench.db")
-    write_outputs(outputs)
-    total = score_provider(db)
-    with dashboard_server(tmp, outputs=outputs, db=db) as (base, _proc):
+    with dashboard_server(tmp, outputs=outputs, db=db, config=data / "config") as (base, _proc):
         yield {"base": base, "total": total, "tmp": tmp, "outputs": outputs, "db": db}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium through Playwright's sync API, for this module's tests only: while it runs, an
+    asyncio loop runs in this thread (asyncio.run in a later test on the worker would fail)."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -122,6 +127,7 @@ def _complainant_names() -> set[str]:
     return names
 
 
+@ON_SITE
 def test_scorecard_total_tiles_and_charts(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider={PROVIDER}", CHART_MARKS)
     _shot(page, "scorecard")
@@ -148,6 +154,7 @@ def test_scorecard_total_tiles_and_charts(site, page):
         assert code not in body  # no code shown
 
 
+@ON_SITE
 def test_picker_switches_provider(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider={PROVIDER}", CHART_MARKS)
     page.locator(".widget-dropdown select").first.select_option(
@@ -157,6 +164,7 @@ def test_picker_switches_provider(site, page):
     assert page.locator(".wb-total").inner_text().startswith("not scored")
 
 
+@ON_SITE
 def test_unknown_provider_shows_a_clear_message(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider=%3Cimg%20src%3Dx%3E", ".wb-message")
     _shot(page, "scorecard-unknown")
@@ -166,6 +174,7 @@ def test_unknown_provider_shows_a_clear_message(site, page):
     assert page.locator(".widget-dropdown select").count() == 1
 
 
+@ON_SITE
 def test_portfolio_table_sort_filter_funnel_and_drill_down(site, page):
     _open(page, site["base"] + PORTFOLIO, CHART_MARKS)
     _shot(page, "portfolio")
@@ -187,6 +196,7 @@ def test_portfolio_table_sort_filter_funnel_and_drill_down(site, page):
     assert page.locator(".wb-provider").inner_text() == "Kestrel Home Care Services"
 
 
+@ON_SITE
 def test_no_complainant_name_on_any_page(site, page):
     names = _complainant_names()
     for url in (f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO):
@@ -204,6 +214,7 @@ def _status(url: str) -> tuple[int, dict]:
         return err.code, dict(err.headers)
 
 
+@ON_SITE
 def test_server_serves_only_the_dashboards(site):
     base = site["base"]
     for path in ("/voila/render/assess_provider.ipynb", "/voila/render/portfolio.ipynb",
@@ -234,6 +245,7 @@ def _snapshot(outputs: Path, db: str) -> tuple[list, int]:
     return files, events
 
 
+@ON_SITE
 def test_dashboards_write_nothing(site, page):
     before = _snapshot(site["outputs"], site["db"])
     for url in (f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO):

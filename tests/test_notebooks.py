@@ -154,19 +154,24 @@ def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["assess_provider.ipynb", "portfolio.ipynb"])
-def test_nbval(tmp_path, jupyter_env, manifest, name):
+@pytest.mark.parametrize("name", [
+    "assess_provider.ipynb",
+    # on the worker that builds the session's batch (see test_batch)
+    pytest.param("portfolio.ipynb", marks=pytest.mark.xdist_group("fresh-batch"))])
+def test_nbval(request, tmp_path, jupyter_env, monkeypatch, name):
     """Execute a copy with the test manifest, then nbval re-runs it and compares every output
     (strict; only temp paths and addresses are sanitised)."""
-    root = tmp_path / "outputs"
-    common = {"manifest_path": str(manifest), "interactive": False}
-    if name == "portfolio.ipynb":  # the portfolio needs the providers' results first
-        from workbench.batch.driver import run_batch
-        assert run_batch(manifest, output_root=root, progress=False, portfolio=False,
-                         jobs=1).exit_code == 0
-        params = {**common, "output_root": str(root)}
+    if name == "portfolio.ipynb":  # the portfolio needs the providers' results first: a copy
+        # of the session's batch over the test manifest (and the key it ran with)
+        fresh_batch = request.getfixturevalue("fresh_batch")
+        assert fresh_batch.report.exit_code == 0, fresh_batch.report.table()
+        batch = fresh_batch.copy(tmp_path / "batch")
+        monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(batch.config))
+        params = {"manifest_path": str(batch.manifest), "output_root": str(batch.root)}
     else:
-        params = {**common, "provider_id": "provider-002", "output_dir": str(root / "p2")}
+        params = {"manifest_path": str(request.getfixturevalue("manifest")),
+                  "provider_id": "provider-002", "output_dir": str(tmp_path / "outputs" / "p2")}
+    params["interactive"] = False
     copy = tmp_path / name
     run = run_notebook(NOTEBOOKS_DIR / name, copy, params)
     assert run.ok, (run.error, run.log[-2000:])
