@@ -5,8 +5,6 @@ once, and Tornado's own 404 page and the static files get the headers too."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard_setup import free_port, jupyter_env, wait_http
-from workbench.core.paths import PROJECT_ROOT
+from tests.dashboard_setup import dashboard_server
 from workbench.dashboards.server import SECURITY_HEADERS
 
 PAGE = "/voila/render/scorecard_dashboard.ipynb"
@@ -67,26 +64,9 @@ def server(tmp_path_factory):
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to count the server's kernel processes")
     tmp = tmp_path_factory.mktemp("dash-limits")
-    port = free_port()
-    argv = [sys.executable, "-m", "workbench", "dashboard", "--port", str(port), "--no-preheat",
-            "--max-kernels", "2", "--unconnected-cull", "5"]
-    env = jupyter_env(tmp, WORKBENCH_OUTPUTS=str(tmp / "outputs"),
-                      WORKBENCH_DB=str(tmp / "none.db"))
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/", proc)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with dashboard_server(tmp, outputs=tmp / "outputs", db=str(tmp / "none.db"),
+                          extra=("--max-kernels", "2", "--unconnected-cull", "5")) as running:
+        yield running
 
 
 @pytest.mark.slow
