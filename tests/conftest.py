@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,14 +72,17 @@ def cli():
 
 
 @pytest.fixture(autouse=True)
-def _postgres_tests_take_turns(request, tmp_path_factory):
+def _postgres_tests_take_turns(request):
     """The tests marked postgres share one database (WORKBENCH_TEST_POSTGRES_URL), which each
-    empties first: on every xdist worker they wait for a file lock, so two never overlap
-    whichever workers run them (autouse: taken before their database fixture runs)."""
+    empties first: they wait for a file lock named after it, so two never overlap, whichever
+    xdist workers (or test runs on this machine) run them. Autouse: taken before their
+    database fixture runs."""
     if request.node.get_closest_marker("postgres") is None:
         yield
         return
-    with _locked(_run_dir(tmp_path_factory) / "postgres.lock"):
+    url = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "")
+    name = f"workbench-test-postgres-{hashlib.sha256(url.encode()).hexdigest()[:12]}.lock"
+    with _locked(Path(tempfile.gettempdir()) / name):
         yield
 
 
@@ -86,12 +91,13 @@ def _postgres_tests_take_turns(request, tmp_path_factory):
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    """An exclusive flock on ``path`` (created if need be; released if the process dies)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

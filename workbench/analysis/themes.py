@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
@@ -11,10 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from workbench.analysis import periods
@@ -37,7 +34,14 @@ DOMAIN_STOP_WORDS = frozenset({
     "week", "weeks", "month", "months", "year", "years", "one", "two", "three", "issue", "issues",
     "regarding", "concern", "concerns",
 })
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+
+
+@functools.cache
+def stop_words_list() -> frozenset[str]:
+    """scikit-learn's English stop words and the domain's own (imported on first use)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 
 # Tokens: 3+ letters, not a run of x's (CFPB and many registers redact names as XXXX).
 TOKEN_PATTERN = r"(?u)\b(?!x+\b)[^\W\d_]{3,}\b"
@@ -166,7 +170,10 @@ def emerging(counts: pd.DataFrame, key: str = "theme", *, alpha: float = ALPHA,
             else np.nan
         out["z"] = (out["share"] - out["baseline_share"]) / se
     out["z"] = out["z"].replace([np.inf, -np.inf], np.nan)
-    out["p_value"] = norm.sf(out["z"].astype("float64"))
+    # One-sided upper tail of the standard normal (scipy's norm.sf) without importing scipy.
+    z = out["z"].astype("float64").to_numpy()
+    out["p_value"] = np.array([0.5 * math.erfc(v / math.sqrt(2)) if v == v else np.nan
+                               for v in z], dtype="float64")
     out["emerging"] = ((out["p_value"] < alpha) & (out["count"] >= min_count)
                        & (out["ratio"] >= min_ratio)).fillna(False).astype(bool)
     out["test"] = test
@@ -270,7 +277,13 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
     else:
         pick = np.arange(documents)
     sample = uniques.take(codes[pick])
-    stop_words = STOP_WORDS | excluded_terms(register, sample)
+    stop_words = stop_words_list() | excluded_terms(register, sample)
+    # scikit-learn is imported here, not at the top: a page or kernel that only reads themes
+    # already fitted (dashboards, results.json) does not pay its ~1 s import.
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(
         lowercase=True, stop_words=sorted(stop_words), token_pattern=TOKEN_PATTERN,
         max_features=max_features, min_df=min_df or (2 if len(sample) >= 50 else 1),
