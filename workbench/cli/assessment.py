@@ -258,6 +258,56 @@ def compare_cmd(ids, provider, periods, assessors, rubric_arg, db, as_json) -> N
                f"Cohen's kappa {kappa}; {len(agree['disagreements'])} disagreement(s)")
 
 
+@assessment.command("project")
+@click.option("--provider", required=True)
+@click.option("--period", required=True)
+@click.option("--to", "to_arg", required=True, metavar="FILE|ID",
+              help="The rubric to project onto (e.g. housing-ombudsman-code-2024).")
+@click.option("--from", "from_arg", default=None, metavar="FILE|ID",
+              help="The source assessment's rubric, when the provider has several for the period.")
+@click.option("--assessor", default="", help="The source assessment's assessor label.")
+@WHO_OPTION
+@DB_OPTION
+def project_cmd(provider, period, to_arg, from_arg, assessor, who, db) -> None:
+    """Pre-fill an assessment against another rubric from this one, over the crosswalk.
+
+    Answers (with evidence and commentary) are carried only over equal and superset pairs and
+    marked "projected from ..., needs review"; the rest is left unanswered. Run it again after
+    the source changes: only items nobody has changed or reviewed since are updated."""
+    from workbench.scoring.projection import project
+
+    target = _rubric(to_arg, None)
+    store = _existing(db, provider, period)
+    source_rubric = _rubric(from_arg, None).id if from_arg else None
+    found = [a for a in store.assessments(provider, period, source_rubric, assessor)
+             if a.rubric_id != target.id]
+    if not found:
+        raise WorkbenchError(f"no assessment for {provider} {period} to project onto "
+                             f"{target.id}", exit_code=1)
+    if len(found) > 1:
+        listing = "; ".join(f"{a.id}: rubric {a.rubric_id}" for a in found)
+        raise WorkbenchError(f"{len(found)} assessments for {provider} {period} ({listing}): "
+                             "say which with --from RUBRIC", exit_code=2)
+    outcome, plan = project(store, found[0].id, target, who=_who(who))
+    verb = "started" if outcome.created else "updated"
+    click.echo(f"assessment {outcome.assessment_id} ({provider} {period}, {target.id}) {verb} "
+               f"from assessment {found[0].id} ({found[0].rubric_id})")
+    click.echo(f"  projected {len(outcome.projected)}, updated {len(outcome.updated)}, "
+               f"unchanged {len(outcome.unchanged)}, kept as reviewed {len(outcome.kept)}; "
+               f"{target.item_count - len(plan.items) - len(plan.conflicts)} of "
+               f"{target.item_count} items left unanswered (no equal or superset pair)")
+    for item_id in (*outcome.projected, *outcome.updated):
+        state = plan.items[item_id]
+        click.echo(f"  {item_id:<6} {state.values.get('answer') or 'unanswered':<10} projected "
+                   f"from {', '.join(state.source_items)}, needs review")
+    for item_id, sources in plan.conflicts.items():
+        click.echo(f"  {item_id:<6} left unanswered: its source items {', '.join(sources)} "
+                   "disagree")
+    if outcome.kept:
+        click.echo(f"  kept (changed or reviewed since the last projection): "
+                   f"{', '.join(outcome.kept)}")
+
+
 @assessment.command("export")
 @_select
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
@@ -322,14 +372,21 @@ def form() -> None:
 @click.option("--provider", required=True)
 @click.option("--period", default=None, help="Financial year (default: the current one).")
 @click.option("--prefill", is_flag=True, help="Fill in the answers stored for this period.")
+@click.option("--layout", type=click.Choice(["workbench", "ombudsman"]), default="workbench",
+              help="workbench: the importable form (xlsx); ombudsman: the Code's published "
+                   "self-assessment layout (OUT.xlsx or OUT.docx), filled from the store.")
 @click.argument("out", type=click.Path(path_type=Path))
 @DB_OPTION
-def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
-    """Write a self-assessment workbook OUT.xlsx for a provider to fill in."""
+def form_export(rubric_arg, provider, period, prefill, layout, out, db) -> None:
+    """Write a self-assessment workbook OUT.xlsx for a provider to fill in (or, with --layout
+    ombudsman, the regulator's self-assessment form OUT.xlsx or OUT.docx)."""
     from workbench.scoring.excelform import export_form
 
     rubric = _rubric(rubric_arg, None)
     period = period or _this_period()
+    if layout == "ombudsman":
+        _export_ombudsman(rubric, provider, period, out, db)
+        return
     from workbench.scoring.store import existing_default_db
 
     stored = None
@@ -340,6 +397,23 @@ def form_export(rubric_arg, provider, period, prefill, out, db) -> None:
         stored = store.load(found[0].id) if found else None
     export_form(rubric, provider, period, out, stored if prefill else None, stored=stored)
     click.echo(f"wrote {out} ({rubric.item_count} items, {provider} {period})")
+
+
+def _export_ombudsman(rubric: Rubric, provider: str, period: str, out: Path, db) -> None:
+    from workbench.scoring import codeform
+    from workbench.scoring.store import existing_default_db
+
+    source = db or existing_default_db()
+    stored = None
+    if source:
+        store = _existing(source)
+        found = store.assessments(provider, period, rubric.id, "")
+        stored = store.load(found[0].id) if found else None
+    codeform.export(rubric, provider, period, out, stored)
+    answered = sum(1 for s in (stored.items.values() if stored else ()) if s.answer)
+    projected = sum(1 for s in (stored.items.values() if stored else ()) if s.projection_note)
+    click.echo(f"wrote {out} ({rubric.item_count} provisions, {provider} {period}: {answered} "
+               f"answered, {projected} projected and awaiting review)")
 
 
 @form.command("import")

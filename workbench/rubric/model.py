@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.core.errors import ValidationFailed
 from workbench.core.yamlfile import YamlDocument, load_yaml
@@ -30,10 +30,23 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where an item comes from: the seed document and the passage it is written from."""
+    """Where an item comes from: the document and the passage (a quote) or the provision number
+    (a regulator's code, summarised in our own words) it is written from."""
 
     document: str = Field(min_length=1)
-    passage: str = Field(min_length=1)
+    passage: str | None = Field(default=None, min_length=1)
+    provision: str | None = Field(default=None, min_length=1)
+
+    @field_validator("provision", mode="before")
+    @classmethod
+    def _provision_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="after")
+    def _passage_or_provision(self) -> Source:
+        if self.passage is None and self.provision is None:
+            raise ValueError("'passage' is missing (or give the code's 'provision' number)")
+        return self
 
 
 class DataCheck(_Strict):
@@ -72,6 +85,8 @@ class Item(_Strict):
     source: Source
     points: int = Field(default=1, ge=0)
     data_check: DataCheck | None = None
+    # a regulator's code: whether the provision says must (mandatory) or should (good practice)
+    obligation: Literal["must", "should"] | None = None
 
 
 class Section(_Strict):
@@ -98,6 +113,9 @@ class Rubric(_Strict):
     publisher: str = Field(min_length=1)
     source: str = Field(min_length=1)
     description: str | None = None
+    # a published code's edition ("1 April 2024") and the provisions the rubric could not cover
+    edition: str | None = None
+    not_found: list[str] = Field(default_factory=list)
     scoring: Scoring = Scoring()
     total: int = Field(ge=0)
     sections: list[Section] = Field(min_length=1)

@@ -282,6 +282,15 @@ class ItemState:
     version: int = 0
     assessor: str | None = None
     updated_at: str | None = None
+    # the source items an answer was projected from, while nobody has reviewed it since
+    projected_from: tuple[str, ...] = ()
+
+    @property
+    def projection_note(self) -> str | None:
+        """'projected from 5.3, needs review' for a projected answer not yet reviewed."""
+        if not self.projected_from:
+            return None
+        return f"projected from {', '.join(self.projected_from)}, needs review"
 
     @classmethod
     def from_json(cls, item_id: str, values: Mapping[str, Any], **meta: Any) -> ItemState:

@@ -54,6 +54,7 @@ _ITEM_ID = re.compile(r"^\d+\.\d+$")
 _BOLD = Font(bold=True)
 _SECTION_FILL = PatternFill("solid", fgColor="DDEBF7")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
+_PROJECTED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -128,7 +129,9 @@ def export_form(rubric: Rubric, provider: str, period: str, out_path: str | Path
             st = states.get(item.id) or ItemState(item.id)
             put_text(ws.cell(row, COL["item"]), item.id)
             ws.cell(row, COL["item"]).data_type = "s"
-            put_text(ws.cell(row, COL["text"]), item.text)
+            # a projected answer says so on its (locked) question cell, never in an input cell
+            put_text(ws.cell(row, COL["text"]), item.text if not st.projection_note else
+                     f"{item.text}\n[{st.projection_note.capitalize()}]")
             put_text(ws.cell(row, COL["expected"]), "\n".join(f"• {e}" for e in item.evidence))
             ws.cell(row, COL["points"], item.points)
             values = {"answer": (st.answer or "").capitalize() or None,
@@ -146,6 +149,8 @@ def export_form(rubric: Rubric, provider: str, period: str, out_path: str | Path
                     cell.protection = Protection(locked=False)
                     cell.fill = _INPUT_FILL
             ws.cell(row, COL["due"]).number_format = "dd/mm/yyyy"
+            if st.projection_note:
+                ws.cell(row, COL["text"]).fill = _PROJECTED_FILL
             yes_no.add(ws.cell(row, COL["answer"]))
             due.add(ws.cell(row, COL["due"]))
             row += 1

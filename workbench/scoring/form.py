@@ -140,6 +140,9 @@ class ItemEditor:
         flags = []
         if state.answer == "yes" and not state.evidence:
             flags.append("Yes with no evidence: add the evidence that shows it")
+        if state.projection_note:
+            flags.append(f"{state.projection_note.capitalize()}: check it and change it or "
+                         "confirm it")
         self.flags.value = "".join(f"<div style='{_WARN}'>&#9888; {_esc(f)}</div>" for f in flags)
         self.status.value = (f"<span style='color:#666;font-size:85%'>saved by "
                              f"{_esc(state.assessor)}, {_esc(_time(state.updated_at))} "

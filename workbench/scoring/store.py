@@ -77,6 +77,48 @@ item_state = sa.Table(
 )
 
 
+# A projected answer (workbench.scoring.projection): which source items it came from and the item
+# version it wrote. The marker shows while the item is still at that version and unreviewed.
+projections = sa.Table(
+    "projections", metadata,
+    sa.Column("assessment_id", sa.Integer, sa.ForeignKey("assessments.id"), primary_key=True),
+    sa.Column("item_id", sa.String(20), primary_key=True),
+    sa.Column("source_assessment_id", sa.Integer, sa.ForeignKey("assessments.id"),
+              nullable=False),
+    sa.Column("source_items", sa.Text, nullable=False),
+    sa.Column("relation", sa.String(20), nullable=False),
+    sa.Column("source_versions", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("projected_by", sa.String(200), nullable=False),
+    sa.Column("projected_at", sa.String(40), nullable=False),
+    sa.Column("reviewed_by", sa.String(200), nullable=True),
+    sa.Column("reviewed_at", sa.String(40), nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class ProjectedItem:
+    """What a projection wants one target item to hold, and where it comes from."""
+
+    values: dict[str, Any]
+    source_items: tuple[str, ...]
+    relation: str
+    source_versions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ProjectionOutcome:
+    """What a projection did: items written now, updated since the last projection, kept because
+    someone reviewed or changed them, and left as they were."""
+
+    assessment_id: int
+    created: bool
+    projected: list[str]
+    updated: list[str]
+    kept: list[str]
+    unchanged: list[str]
+
+
 class StoreMissing(WorkbenchError):
     """A command that only reads the store named one that does not exist: none is created."""
 
@@ -434,6 +476,13 @@ class Store:
             states = conn.execute(sa.select(item_state)
                                   .where(item_state.c.assessment_id == assessment_id)).mappings()
             items = {r["item_id"]: _state(r) for r in states}
+            for p in conn.execute(sa.select(projections).where(
+                    projections.c.assessment_id == assessment_id,
+                    projections.c.reviewed_at.is_(None))).mappings():
+                st = items.get(p["item_id"])
+                if st is not None and st.version == p["version"]:
+                    items[p["item_id"]] = replace(st, projected_from=tuple(
+                        _loads(p["source_items"])))
         return Assessment(_info(row), items)
 
     # ------------------------------------------------------------ saving
@@ -568,6 +617,100 @@ class Store:
         self.save_items(aid, changes, who,
                         reason=f"baseline from assessment {previous_id} ({prev.info.period})")
         return aid
+
+    # ------------------------------------------------------------ projection
+
+    def project_into(self, provider: str, period: str, rubric: Rubric,
+                     plan: Mapping[str, ProjectedItem], who: str, *, source_id: int,
+                     assessor: str = "") -> ProjectionOutcome:
+        """Write projected answers into the provider's assessment against ``rubric`` (started in
+        the same transaction when there is none), all or nothing.
+
+        An item is written when nobody has saved it, or when it still holds exactly what the last
+        projection wrote and nobody has marked it reviewed; an item someone changed or reviewed
+        since is kept as it is. Every write is an event whose reason names the source items, and
+        one assessment event records the projection as a whole."""
+        period = check_period(period)
+        normalised = {k: normalise_changes(p.values, self.evidence_root) for k, p in plan.items()}
+        projected, updated, kept, unchanged = [], [], [], []
+        with self._write() as conn:
+            aid = conn.execute(sa.select(assessments.c.id).where(
+                assessments.c.provider == provider, assessments.c.period == period,
+                assessments.c.rubric_id == rubric.id,
+                assessments.c.assessor == assessor)).scalar()
+            created = aid is None
+            if aid is None:
+                aid = self._create(conn, provider, period, rubric, who, assessor, None)
+            info = self._lock(conn, aid)
+            if info.status == "final":
+                raise LockedError(f"{info.label} is finalised: nothing was projected (reopen it "
+                                  "with a reason first)")
+            at = now()
+            for item_id, item in plan.items():
+                values = normalised[item_id]
+                current = self._current(conn, aid, item_id)
+                mark = conn.execute(sa.select(projections).where(
+                    projections.c.assessment_id == aid,
+                    projections.c.item_id == item_id)).mappings().first()
+                untouched = (mark is not None and mark["reviewed_at"] is None
+                             and mark["version"] == current.version)
+                if current.version and not untouched:
+                    kept.append(item_id)
+                    continue
+                changed = {k: v for k, v in values.items() if current.value(k) != v}
+                if current.version == 0 and not any(v not in (None, "", []) for v in
+                                                     values.values()):
+                    unchanged.append(item_id)  # nothing to carry (the source is unanswered)
+                    continue
+                if changed:
+                    reason = (f"projected from {', '.join(item.source_items)} ({item.relation}) "
+                              f"of assessment {source_id}, needs review")
+                    state = self._save(conn, info, item_id, changed, current.version, who, reason)
+                    (updated if mark is not None else projected).append(item_id)
+                else:
+                    state = current
+                    unchanged.append(item_id)
+                row = {"source_assessment_id": source_id,
+                       "source_items": _dumps(list(item.source_items)),
+                       "relation": item.relation,
+                       "source_versions": _dumps(item.source_versions),
+                       "version": state.version, "projected_by": who, "projected_at": at,
+                       "reviewed_by": None, "reviewed_at": None}
+                if mark is None:
+                    conn.execute(projections.insert().values(assessment_id=aid, item_id=item_id,
+                                                             **row))
+                else:
+                    conn.execute(projections.update().where(
+                        projections.c.assessment_id == aid,
+                        projections.c.item_id == item_id).values(**row))
+            self._append(conn, aid, None, "projected", None,
+                         {"from_assessment": source_id, "rubric_id": rubric.id,
+                          "projected": projected, "updated": updated, "kept": kept},
+                         who, at, reason=f"projection from assessment {source_id}")
+        return ProjectionOutcome(int(aid), created, projected, updated, kept, unchanged)
+
+    def mark_reviewed(self, assessment_id: int, item_id: str, who: str) -> bool:
+        """Record that someone reviewed a projected answer without changing it: the marker goes
+        and a later projection leaves the item alone. False when it carried no marker."""
+        with self._write() as conn:
+            info = self._lock(conn, assessment_id)
+            if info.status == "final":
+                raise LockedError(f"{info.label} is finalised: item {item_id} was not changed")
+            current = self._current(conn, assessment_id, item_id)
+            mark = conn.execute(sa.select(projections).where(
+                projections.c.assessment_id == assessment_id,
+                projections.c.item_id == item_id)).mappings().first()
+            if mark is None or mark["reviewed_at"] is not None or \
+                    mark["version"] != current.version:
+                return False
+            at = now()
+            conn.execute(projections.update().where(
+                projections.c.assessment_id == assessment_id,
+                projections.c.item_id == item_id).values(reviewed_by=who, reviewed_at=at))
+            self._append(conn, assessment_id, item_id, "reviewed", None,
+                         {"projected_from": _loads(mark["source_items"])}, who, at,
+                         version=current.version, reason="projected answer reviewed")
+        return True
 
     # ------------------------------------------------------------ history
 
