@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import html
 import itertools
 import os
 import queue
@@ -617,7 +618,8 @@ def _html_exporter() -> Any:
 
     # no CDN scripts: the page and its SVG charts work offline
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, require_js_url="", mathjax_url="")
+                        exclude_output_prompt=True, exclude_anchor_links=True,
+                        require_js_url="", mathjax_url="")
 
 
 @contextlib.contextmanager
@@ -639,8 +641,10 @@ def export_html(nb: Any, path: str | Path) -> Path:
     the Content-Security-Policy REPORT_CSP."""
     from workbench.core.atomic import write_text
 
-    html, _ = _html_exporter().from_notebook_node(_publishable(nb))
-    return write_text(path, locked_down(html))
+    page, _ = _html_exporter().from_notebook_node(_publishable(nb))
+    # nbconvert takes ISO 639-1 codes only; the reports are in British English
+    page = page.replace('<html lang="en">', '<html lang="en-GB">', 1)
+    return write_text(path, locked_down(page))
 
 
 def _publishable(nb: Any) -> Any:
@@ -655,4 +659,20 @@ def _publishable(nb: Any) -> Any:
                            if SUMMARY_MIME not in (o.get("data") or {})]
         cells.append(cell)
     nb.cells = cells
+    title = _first_heading(nb)
+    if title:  # the page's <title>: the report's own heading, not the notebook's file name
+        nb.metadata["title"] = title
     return nb
+
+
+def _first_heading(nb: Any) -> str | None:
+    """The text of the first "# " heading a cell displayed, Markdown escapes undone."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = (out.get("data") or {}).get("text/markdown")
+            if isinstance(text, list):
+                text = "".join(text)
+            if isinstance(text, str) and text.startswith("# "):
+                line = text[2:].splitlines()[0]
+                return html.unescape(re.sub(r"\\(.)", r"\1", line)).strip()
+    return None

@@ -75,6 +75,7 @@ commission quality local government england wales scotland ireland northern brit
 welsh scottish christmas easter bank holiday trust hospital court police fire ambulance
 adult adults children board health mental healthcare primary community committee act
 regulations regulation standards standard inspection inspector inspectors policy
+responsible accountable governing body
 stage one two three four first second third covid dementia alzheimer's parkinson's
 ref reference case number tel telephone phone mobile email address postcode dob nhs
 """

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import html
 import importlib
 import json
-import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +14,6 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.analysis import actions, charts, kpis, rootcause, themes
-from workbench.analysis.measures import value_text
 from workbench.analysis.workdays import WorkCalendar
 from workbench.core.atomic import write_text
 from workbench.core.errors import WorkbenchError
@@ -26,6 +22,19 @@ from workbench.register.loader import load_register
 from workbench.register.manifest import Manifest, Provider, load_manifest
 from workbench.reports import governance, portfolio, redaction, scorecard, scorecharts
 from workbench.reports import results as results_io
+
+# The notebook's sections, called as pack.show_kpis(...) from the notebooks.
+from workbench.reports.display import (  # noqa: F401
+    show,
+    show_actions,
+    show_assessment,
+    show_data_quality,
+    show_failed_items,
+    show_heading,
+    show_kpis,
+    show_root_causes,
+    show_themes,
+)
 from workbench.reports.provenance import (
     MANIFEST_FILE,
     RESULTS_FILE,
@@ -38,7 +47,6 @@ from workbench.reports.provenance import (
     stored_assessment,
 )
 from workbench.reports.results import ProviderResults
-from workbench.scoring.form import ScoringForm
 
 SUMMARY_MIME = "application/x.workbench+json"
 SCORECARD_FILE = "scorecard.xlsx"
@@ -103,7 +111,7 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
         provider_id=provider.id, provider_name=provider.name,
         service_type=provider.service_type, period=period, as_of=as_of,
         service_users=provider.service_users, targets=targets, rubric_id=rubric.id,
-        rubric_version=rubric.version, register_rows=register.rows,
+        rubric_version=rubric.version, rubric_title=rubric.title, register_rows=register.rows,
         issues=register.issues_frame())
     t = time.perf_counter()
     results.kpis, results.indicators, results.by_period = _kpis(
@@ -124,6 +132,9 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     t = time.perf_counter()
     results_io.apply_assessment(results, rubric,
                                 stored_assessment(db, provider.id, period, rubric))
+    # the auditor's own text reaches report.html only without the register's identities
+    results.failed_items = redaction.assessment_text(results.failed_items, register.identities,
+                                                     public=False)
     timings["assessment"] = time.perf_counter() - t
     t = time.perf_counter()
     figures = provider_charts(register, results) if with_charts else {}
@@ -184,126 +195,6 @@ def configure_display(interactive: bool) -> str:
         return "jupyter"
     alt.renderers.enable("svg")
     return "svg"
-
-
-def _show(*objs: Any) -> None:
-    """Display tables, charts and Markdown strings; a value from a manifest, register, rubric or
-    the store goes into such a string only through `_md`."""
-    from IPython.display import Markdown, display
-
-    for obj in objs:
-        display(Markdown(obj) if isinstance(obj, str) else obj)
-
-
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
-
-
-def _md(value: Any) -> str:
-    """``value`` as literal text inside a line of Markdown: HTML escaped (no markup from data
-    reaches the page), on one line, and Markdown punctuation backslash-escaped (no emphasis,
-    code, links or images). Numbers are shown as they are."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    text = " ".join(html.escape(str(value), quote=False).split())
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-
-
-def _table(frame: pd.DataFrame) -> Any:
-    """A table as a reader sees it: no index column, missing values blank, every cell HTML
-    escaped. The element ids come from the content, so a re-run gives the same output (nbval
-    compares them)."""
-    from pandas.io.formats.style import Styler
-
-    uuid = hashlib.sha256(frame.to_csv().encode()).hexdigest()[:10]
-    return Styler(frame, uuid=uuid, cell_ids=False).hide(axis="index").format(
-        na_rep="", escape="html")
-
-
-def _chart(figures: Mapping[str, Any] | None, *names: str) -> None:
-    for name in names:
-        chart = (figures or {}).get(name)
-        if chart is not None:
-            _show(chart)
-
-
-def show_data_quality(results: ProviderResults, figures: Mapping[str, Any] | None = None
-                      ) -> None:
-    """Data-quality section: counts of issues by field and check, then the first 50 issues."""
-    issues = results.issues
-    _show(f"**{_md(results.provider_name)}**: {results.register_rows} register rows, "
-          f"{len(issues)} data-quality issues.")
-    if len(issues):
-        _show(issues.groupby(["severity", "field", "check"]).size().rename("issues")
-              .reset_index().sort_values("issues", ascending=False))
-        _show(issues.drop(columns=["value"], errors="ignore").head(50))
-
-
-def show_kpis(results: ProviderResults, figures: Mapping[str, Any] | None = None
-              ) -> None:
-    """KPI section: the headline figures, the rubric indicators, figures by quarter."""
-    _show(_table(scorecard.figure_table(results)))
-    _show(_table(scorecard.figure_table(results, indicators=True)))
-    if len(results.by_period):
-        _show(results.by_period)
-    _chart(figures, "volumes", "outcomes")
-
-
-def show_root_causes(results: ProviderResults, figures: Mapping[str, Any] | None = None
-                     ) -> None:
-    """Root-cause section: coverage and the Pareto table and chart."""
-    cover = _md(results.rca_coverage) if results.rca_coverage is not None else "-"
-    _show(f"Root cause recorded on {cover} % of upheld and partly upheld complaints.")
-    _show(results.pareto)
-    _chart(figures, "pareto")
-
-
-def show_themes(results: ProviderResults, figures: Mapping[str, Any] | None = None
-                ) -> None:
-    """Themes section: the discovered themes (no example references) and emerging ones."""
-    th = results.themes
-    if th is None:
-        return
-    _show(th.themes.drop(columns=["examples"], errors="ignore"))
-    if len(th.emerging):
-        _show(th.emerging)
-    _chart(figures, "themes")
-
-
-def show_actions(results: ProviderResults, figures: Mapping[str, Any] | None = None
-                 ) -> None:
-    """Actions section: headline figures and the overdue actions."""
-    _show(_table(pd.DataFrame(
-        [{"Measure": r["measure"], "Value": value_text(r["key"], r["value"])
-          if r["key"].endswith("_pct") else "unknown" if r["value"] is None else f"{r['value']:,}"}
-         for r in governance.actions_summary_rows(results)])))
-    if len(results.actions):
-        overdue = results.actions[results.actions["status"] == "overdue"]
-        _show(overdue[["_row", "reference", "action_due", "days_overdue", "status"]])
-    _chart(figures, "actions")
-
-
-def show_assessment(results: ProviderResults, *, interactive: bool, db: str | None = None,
-                    rubric_path: str | Path | None = None) -> Any:
-    """The scoring form when a person runs the notebook interactively (the store is ``db``, else
-    WORKBENCH_DB or outputs/workbench.db); otherwise a read-only summary of the stored scores
-    (what papermill and the batch show)."""
-    rubric = rubric_at(rubric_path or default_rubric_path())
-    if interactive:
-        form = ScoringForm.open(db=db, provider=results.provider_id, period=results.period,
-                                rubric=rubric, indicators=results.indicators,
-                                coverage=(results.kpis or {}).get("coverage"))
-        _show(form.widget)
-        return form
-    if results.total_score is None:
-        _show(f"No stored assessment for {_md(results.provider_id)} {_md(results.period)}: "
-              f"{rubric.item_count} items unanswered (maximum {results.max_score}).")
-    else:
-        _show(f"**Total score {_md(results.total_score)}/{results.max_score}**")
-    _show(pd.DataFrame([{"section": s.id, "name": s.name, "score": s.score,
-                         "max": s.max_points, "answered": s.answered} for s in results.sections]))
-    if len(results.contradictions):
-        _show(results.contradictions)
-    return None
 
 
 def show_summary(results: ProviderResults) -> None:
@@ -450,18 +341,18 @@ def show_portfolio(results: list[ProviderResults], output_dir: str | Path | None
     four portfolio governance reports) into ``output_dir`` (default outputs/<period>/) and show
     its tables and charts."""
     if not results:
-        _show("No provider outputs for this period yet: run `workbench batch` first.")
+        show("No provider outputs for this period yet: run `workbench batch` first.")
         return None
     folder = Path(output_dir) if output_dir else (
         (Path(output_root) if output_root else outputs_dir()) / results[0].period)
 
     table = portfolio.portfolio_table(results)
-    _show(portfolio.display_table(table))
+    show(portfolio.display_table(table))
     funnel = portfolio.funnel_data(table)
     if funnel.empty:
-        _show("No funnel plot: no provider has enough decided complaints to plot.")
+        show("No funnel plot: no provider has enough decided complaints to plot.")
     else:
-        _show(portfolio.funnel_plot(funnel))
+        show(portfolio.funnel_plot(funnel))
     written = portfolio.write_portfolio(results, folder)
     if governance_reports:
         for key, path in governance.write_portfolio_governance(results, folder).items():

@@ -59,6 +59,9 @@ POLICY: tuple[Rule, ...] = (
          "identities and personal patterns redacted when analysed; what is published also "
          "loses case references, long numbers and capitalised words in mid-sentence that are "
          "not ordinary words"),
+    Rule("the assessment's commentary, improvement actions and their owners (items answered No)",
+         "scorecard.xlsx as entered; every other output redacted",
+         "redacted as published text (an auditor's action owner is meant to be a role)"),
     Rule("category values (type, location, root_cause, channel)",
          "every breakdown and type table, redacted",
          "identities and personal patterns redacted before analysis (a service location's "
@@ -155,4 +158,13 @@ def published(results: ProviderResults) -> ProviderResults:
     issues = results.issues
     if isinstance(issues, pd.DataFrame) and "value" in issues and not issues.empty:
         issues = issues.assign(value=redact_values(issues["value"], redact))
-    return dataclasses.replace(results, actions=actions, issues=issues)
+    return dataclasses.replace(results, actions=actions, issues=issues,
+                               failed_items=assessment_text(results.failed_items))
+
+
+def assessment_text(items: list[dict[str, Any]], identities: Any = None, *,
+                    public: bool = True) -> list[dict[str, Any]]:
+    """The No items with their commentary, action and owner redacted: of ``identities`` (the
+    register's) and every personal pattern, and with ``public`` as published text."""
+    return [item | {k: redact(item[k], identities, public=public) if item.get(k) else item.get(k)
+                    for k in ("commentary", "action", "owner")} for item in items]

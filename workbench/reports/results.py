@@ -36,6 +36,7 @@ class ProviderResults:
     rubric_id: str
     rubric_version: str
     register_rows: int = 0
+    rubric_title: str = ""
     issues: pd.DataFrame = field(default_factory=pd.DataFrame)   # row, column, field, check, ...
     kpis: dict[str, Any] = field(default_factory=dict)           # compute_kpis() object
     indicators: dict[str, float | None] = field(default_factory=dict)
@@ -51,6 +52,8 @@ class ProviderResults:
     # id, section, text, answer, evidence, commentary
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
     contradictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # every item answered No, in rubric order, with its improvement action (failed_item())
+    failed_items: list[dict[str, Any]] = field(default_factory=list)
     last_updated: dt.datetime | None = None
     last_updated_by: str | None = None
     # indicator -> the rubric data check that sets its expected level (op, threshold, item): the
@@ -82,6 +85,11 @@ class ProviderResults:
             "escalated_pct": k.get("escalated_pct"),
             "rca_coverage": self.rca_coverage,
             "overdue_actions": self.actions_summary.get("overdue"),
+            "no_items": None if self.total_score is None else len(self.failed_items),
+            "no_item_actions_overdue": None if self.total_score is None else sum(
+                1 for f in self.failed_items if f["status"] == "overdue"),
+            "no_items_without_action": None if self.total_score is None else sum(
+                1 for f in self.failed_items if f["status"] == "no action"),
         }
 
 
@@ -134,9 +142,13 @@ def apply_assessment(results: ProviderResults, rubric: Rubric,
                      "commentary": st.commentary if st else ""})
     results.items = pd.DataFrame(rows, columns=["id", "section", "text", "answer", "evidence",
                                                 "commentary"])
+    results.failed_items = [] if assessment is None else [
+        failed_item(section, item, assessment.item(item.id), results.as_of)
+        for section, item in rubric.items() if assessment.item(item.id).answer == "no"]
     results.last_updated = results.last_updated_by = None
     results.contradictions = pd.DataFrame()
     results.expectations = rubric_expectations(rubric)
+    results.rubric_title = rubric.title
     if assessment is not None:
         stamped = [s for s in assessment.items.values() if s.updated_at]
         if stamped:
@@ -145,6 +157,25 @@ def apply_assessment(results: ProviderResults, rubric: Rubric,
             results.last_updated_by = last.assessor
         results.contradictions = contradictions(rubric, assessment, results.indicators,
                                                 (results.kpis or {}).get("coverage"))
+
+
+ACTION_STATUSES = ("overdue", "open", "no action")
+
+
+def failed_item(section: Any, item: Any, state: Any, as_of: dt.date) -> dict[str, Any]:
+    """One item answered No with what will be done about it. ``status``: "no action" (no
+    action recorded, or one without what will be done), "overdue" (its due date is before
+    ``as_of``), else "open"."""
+    action = state.action
+    what = (action.what.strip() or None) if action else None
+    due = action.due if action else None
+    status = ("no action" if what is None
+              else "overdue" if due is not None and due < as_of else "open")
+    return {"id": item.id, "section": section.id, "section_name": section.name,
+            "text": item.text, "evidence_expected": list(item.evidence),
+            "commentary": state.commentary or "", "action": what,
+            "owner": (action.owner.strip() or None) if action else None,
+            "due": due.isoformat() if due else None, "status": status}
 
 
 def _frame_out(frame: pd.DataFrame) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,6 +54,11 @@ def kpi_rag(key: str, expectations: Mapping[str, Any] | None) -> Rag | None:
     if exp["op"] in (">=", ">"):
         return Rag(threshold, threshold - band)
     return Rag(threshold, threshold + band, higher_is_better=False)
+
+
+def expected_words(op: str) -> str:
+    """A comparison in words: ">=" -> "at least"."""
+    return _WORDS.get(op, op)
 
 
 def expected_text(key: str, expectations: Mapping[str, Any] | None) -> str:
@@ -277,6 +283,47 @@ def themes_frame(themes: Any) -> pd.DataFrame:
     return pd.DataFrame()
 
 
+FAILED_COLUMNS = ("id", "section_name", "text", "evidence_expected", "commentary", "action",
+                  "owner", "due", "status")
+FAILED_HEADERS = {"id": "Item", "section_name": "Section", "text": "Requirement",
+                  "evidence_expected": "Evidence expected", "commentary": "Commentary",
+                  "action": "Improvement action", "owner": "Owner", "due": "Due",
+                  "status": "Action status"}
+FAILED_STATUS_COLOURS = {"open": "amber", "overdue": "red", "no action": "red"}
+
+
+def failed_items_frame(results: ProviderResults) -> pd.DataFrame:
+    """The items answered No with their actions, one row each (evidence expected joined, the
+    due date a date)."""
+    rows = [{**item, "evidence_expected": "; ".join(item.get("evidence_expected") or []),
+             "due": dt.date.fromisoformat(item["due"]) if item.get("due") else None}
+            for item in results.failed_items]
+    return pd.DataFrame(rows, columns=list(FAILED_COLUMNS))
+
+
+def failed_text(results: ProviderResults) -> str:
+    """How many items were scored No and how their actions stand, in words: "34 (2 with an
+    overdue action)", "none", "not scored"."""
+    if results.total_score is None:
+        return "not scored"
+    items = results.failed_items
+    if not items:
+        return "none"
+    detail = failed_detail(results)
+    return f"{len(items)}" + (f" ({detail})" if detail else "")
+
+
+def failed_detail(results: ProviderResults) -> str:
+    """The No items' actions that need attention, in words ("" when every one has an open
+    action): "2 with an overdue action, 1 without an action"."""
+    items = results.failed_items
+    overdue = sum(1 for i in items if i["status"] == "overdue")
+    missing = sum(1 for i in items if i["status"] == "no action")
+    parts = [f"{overdue} with an overdue action"] if overdue else []
+    parts += [f"{missing} without an action"] if missing else []
+    return ", ".join(parts)
+
+
 def _items(results: ProviderResults) -> pd.DataFrame:
     items = results.items if isinstance(results.items, pd.DataFrame) else pd.DataFrame()
     cols = [c for c in ITEM_COLUMNS if c in items.columns]
@@ -305,7 +352,8 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
                ("Service type", results.service_type), ("Period", results.period),
                ("As of", results.as_of), ("Service users", results.service_users),
                ("Rubric", f"{results.rubric_id} {results.rubric_version}".strip()),
-               ("Total score", total_text(results)), ("Audience", AUDIENCE)]
+               ("Total score", total_text(results)),
+               ("Items scored No", failed_text(results)), ("Audience", AUDIENCE)]
     if results.last_updated:
         details.append(("Last updated", results.last_updated))
     if results.last_updated_by:
@@ -316,6 +364,11 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
                          "max_points": "Max", "pct": "%", "answered": "Answered", "rag": "RAG"},
                 number_formats={"pct": PCT_FORMAT}, rag={"pct": SECTION_RAG},
                 text_rag={"rag": RAG_COLOURS})
+
+    ws = wb.create_sheet("Scored No")
+    write_frame(ws, failed_items_frame(results), headers=FAILED_HEADERS,
+                text_rag={"status": FAILED_STATUS_COLOURS},
+                wrap=("text", "evidence_expected", "commentary", "action"))
 
     ws = wb.create_sheet("Items")
     write_frame(ws, _items(results),

@@ -39,6 +39,12 @@ PROFILES: dict[str, Profile] = {
 DEFAULT_PROFILE = Profile(0.6)
 
 
+def _late(provider_id: str, period: str, item_id: str) -> int:
+    """1 for about one action in five, due a year earlier (inside the period: overdue by its
+    end), else 0. A generator of its own, so the answers stay as they were."""
+    return int(random.Random(f"{provider_id}/{period}/{item_id}/late").random() < 0.2)
+
+
 def sample_answers(rubric: Rubric, provider_id: str, period: str) -> dict[str, dict[str, Any]]:
     """Deterministic answers for one provider: Yes with evidence, No with an improvement action."""
     profile = PROFILES.get(provider_id, DEFAULT_PROFILE)
@@ -59,9 +65,10 @@ def sample_answers(rubric: Rubric, provider_id: str, period: str) -> dict[str, d
             out[item.id] = {
                 "answer": "no",
                 "commentary": "Not evidenced at the audit visit.",
-                "action": {"what": f"Put in place: {item.text[:120]}",
+                "action": {"what": f"Put in place and evidence: {item.text}",
                            "owner": "Complaints manager",
-                           "due": f"{due_year}-{rnd.randint(6, 12):02d}-28"},
+                           "due": f"{due_year - _late(provider_id, period, item.id)}-"
+                                  f"{rnd.randint(6, 12):02d}-28"},
             }
     return out
 
