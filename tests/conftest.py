@@ -236,6 +236,8 @@ SLOW_TESTS = {
     "tests/test_notebooks.py::test_failing_cell_is_reported": 4,
     "tests/test_batch.py::test_ctrl_c_stops_a_parallel_batch_at_once": 4,
     "tests/test_assessment_cli.py::test_form_export_import": 4,
+    "tests/test_themes_periods.py::test_cli_on_the_cfpb_narratives": 46,
+    "tests/test_themes_periods.py::test_cli_on_a_register_with_no_dates": 26,
 }
 SLOW_UNLISTED = 5
 

@@ -1,4 +1,4 @@
-"""Complaint themes: type counts and TF-IDF + NMF text themes per quarter, and emerging ones."""
+"""Complaint themes: type counts, text themes (TF-IDF, LSA, k-means) per quarter, emerging ones."""
 
 from __future__ import annotations
 
@@ -24,16 +24,23 @@ TEXT_FIELDS = ("summary", "outcome_description", "learning")
 DOMAIN_STOP_WORDS = frozenset({
     "complaint", "complaints", "complained", "complaining", "complainant", "complainants",
     "customer", "customers", "client", "clients", "provider", "council", "company", "please",
-    "told", "tell", "said", "say", "says", "would", "could", "also", "upheld", "uphold", "partly",
-    "partially", "investigation", "investigated", "investigating", "outcome", "learning",
-    "lesson", "lessons", "learned", "learnt", "response", "responded", "respond", "apologised",
-    "apologized", "apology", "apologise", "apologies", "dear", "regards", "sincerely", "mrs",
-    "miss", "day", "days", "time", "times", "got", "get", "getting", "going", "just", "like",
-    "know", "knew", "want", "wanted", "did", "does", "don", "didn", "doesn", "yes", "able",
-    "make", "made", "way", "thing", "things", "really", "thank", "thanks", "today", "yesterday",
-    "week", "weeks", "month", "months", "year", "years", "one", "two", "three", "issue", "issues",
-    "regarding", "concern", "concerns",
+    "told", "tell", "said", "say", "says", "would", "could", "also", "dear", "regards",
+    "sincerely", "mrs", "miss", "day", "days", "time", "times", "got", "get", "getting", "going",
+    "just", "like", "know", "knew", "want", "wanted", "did", "does", "don", "didn", "doesn",
+    "yes", "able", "make", "made", "way", "thing", "things", "really", "thank", "thanks",
+    "today", "yesterday", "week", "weeks", "month", "months", "year", "years", "one", "two",
+    "three", "issue", "issues", "regarding", "concern", "concerns",
 })
+# Words of the complaint process itself ("upheld", "apologised"): left out only while they carry
+# no signal, that is while the other words still give enough complaints a term
+# (`SOFT_STOP_NEEDED`); in a register of one-line outcomes ("Upheld", "Not upheld") they stay.
+SOFT_STOP_WORDS = frozenset({
+    "upheld", "uphold", "partly", "partially", "investigation", "investigated",
+    "investigating", "outcome", "learning", "lesson", "lessons", "learned", "learnt",
+    "response", "responded", "respond", "apologised", "apologized", "apology", "apologise",
+    "apologies",
+})
+SOFT_STOP_NEEDED = 0.9
 
 
 @functools.cache
@@ -41,20 +48,29 @@ def stop_words_list() -> frozenset[str]:
     """scikit-learn's English stop words and the domain's own (imported on first use)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS | SOFT_STOP_WORDS
 
-# Tokens: 3+ letters, not a run of x's (CFPB and many registers redact names as XXXX).
-TOKEN_PATTERN = r"(?u)\b(?!x+\b)[^\W\d_]{3,}\b"
+# Tokens: 3+ letters, not a run of x's nor a word holding "xx" (CFPB and many registers
+# redact names as XXXX, and dates as XX/XX/XXXX, which runs into words: "OnXX").
+TOKEN_PATTERN = r"(?u)\b(?![^\W\d_]*xx)(?!x+\b)[^\W\d_]{3,}\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
 # A capitalised word after a word or a comma (not after a full stop): mid-sentence.
 _CAPITALISED_MID = re.compile(r"(?<=[\w,)] )([A-ZÀ-Þ][a-zß-ÿ]+)\b")
 _LOWER_WORD = re.compile(r"\b[a-zß-ÿ]{3,}\b")
 REDACTION_WORD = "redacted"  # what is left of "[redacted]" in text redacted before analysis
 
-MAX_THEMES = 8
+MIN_THEMES = 3               # the range `auto` chooses k in, by default
+MAX_THEMES = 12
 FIT_SAMPLE = 20_000          # documents the model is fitted on at most (deterministic sample)
-MAX_FEATURES = 5_000         # vocabulary cap
+MAX_FEATURES = 20_000        # vocabulary cap (words and word pairs)
+LSA_DIMENSIONS = 50          # latent dimensions the documents are clustered in
+SEEDS = 4                    # k-means runs per k: the stability criterion and the final fit
+STABILITY_SAMPLE = 4_000     # documents the stability of each k is measured on at most
 TRANSFORM_CHUNK = 50_000
+LABEL_PHRASES = 3            # phrases in a label
+TERMS = 10                   # terms listed per theme
+EXAMPLES = 2                 # redacted example summaries per theme
+EXAMPLE_CHARS = 240          # an example summary is cut to about this many characters
 
 # Emerging themes: the test and the thresholds, reported in every emerging table's `test` field.
 ALPHA = 0.01
@@ -203,17 +219,27 @@ def by_type(register: Register) -> pd.DataFrame:
     return long[cols].sort_values(["quarter", "type"]).reset_index(drop=True)
 
 
+
 @dataclass
 class ThemeResult:
     """Text themes of one register's complaints.
 
-    - themes: theme (1 = largest), label (top 4 terms), terms (top 10), size, share, examples
-      (references of the 3 most strongly weighted complaints).
+    - themes: theme (1 = largest), label (its top 2-3 word phrases, comma-separated), terms (top
+      10 words and word pairs), size, share (of the complaints with a theme), examples
+      (references of the 3 complaints nearest the theme's centre). No theme is empty.
     - assignments: one row per complaint (index as the register frame): _row, reference,
-      quarter, theme (NA when the complaint has no usable text), label, weight.
+      quarter, theme (NA when the complaint has no usable text), label, weight (cosine
+      similarity to the theme's centre).
     - share: quarter, theme, label, count, total (complaints with a theme that quarter), share.
     - emerging: see `emerging` (the test and thresholds are in its `test` column).
     - types / emerging_types: the same from the register's ``type`` field (`by_type`).
+    - samples: theme, _row, reference, summary: two example summaries per theme, redacted as
+      published text (`identities.redact`, public). Kept off results.json: the redaction
+      policy publishes no summary text.
+    - term_weights: theme, term, weight: each theme's term profile (`themes_match` compares
+      two runs by it).
+    - k, k_range, k_scores (stability of each k tried, None when k was given), method.
+    - complaints (all complaints), documents (with text), themed (with a theme: enough text).
     """
 
     themes: pd.DataFrame
@@ -226,11 +252,35 @@ class ThemeResult:
     fitted_on: int = 0       # documents in the fitting sample
     vocabulary: int = 0
     test: str = TEST
+    samples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    term_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    complaints: int = 0
+    themed: int = 0
+    k: int = 0
+    k_range: tuple[int, int] | None = None
+    k_scores: dict[int, float] | None = None
+    method: str = ""
+
+    @property
+    def coverage_text(self) -> str:
+        """"37 of 371 complaints have enough text for themes"."""
+        return (f"{self.themed:,} of {self.complaints:,} complaints have enough text for "
+                f"themes")
 
 
 def default_themes(documents: int) -> int:
-    """Number of themes when not given: min(8, max(1, floor(sqrt(documents / 2))))."""
+    """The most themes ``documents`` can carry: min(MAX_THEMES, max(1, floor(sqrt(docs / 2))))."""
     return min(MAX_THEMES, max(1, int(math.sqrt(documents / 2))))
+
+
+def _method(k: int, k_range: tuple[int, int] | None, scores: dict[int, float] | None) -> str:
+    base = ("TF-IDF of words and word pairs (sublinear, English, domain, identity and "
+            f"proper-noun stop words) -> LSA ({LSA_DIMENSIONS} dimensions) -> spherical k-means")
+    if scores:
+        return (f"{base}; k = {k} chosen in {k_range[0]}..{k_range[1]} as the most stable "
+                f"across {SEEDS} seeds (mean pairwise adjusted Rand index of the k-means "
+                f"partitions, {scores[k]:.2f})")
+    return f"{base}; k = {k}" + (" (given)" if k_range is None else " (all the data allows)")
 
 
 def _empty_result(frame: pd.DataFrame, quarter: pd.Series, documents: int = 0) -> ThemeResult:
@@ -246,21 +296,174 @@ def _empty_result(frame: pd.DataFrame, quarter: pd.Series, documents: int = 0) -
     share = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
         ("quarter", "string"), ("theme", "int64"), ("label", "string"), ("count", "int64"),
         ("total", "int64"), ("share", "float64")]})
-    return ThemeResult(themes, assignments, share, emerging(share), documents=documents)
+    samples = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
+        ("theme", "int64"), ("_row", "int64"), ("reference", "string"), ("summary", "string")]})
+    weights = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
+        ("theme", "int64"), ("term", "string"), ("weight", "float64")]})
+    return ThemeResult(themes, assignments, share, emerging(share), documents=documents,
+                       samples=samples, term_weights=weights, complaints=len(frame),
+                       method=_method(0, None, None))
 
 
-def discover(register: Register, n_themes: int | None = None, *, random_state: int = 0,
+def _terms(text: str, *, stop: frozenset[str]) -> list[str]:
+    """The words of ``text`` that are no stop word, and its pairs of such words written side by
+    side (a pair never spans a left-out word: "said the insulin" gives no "said insulin")."""
+    words = _TOKEN.findall(text.lower())
+    keep = [w not in stop for w in words]
+    pairs = [f"{a} {b}" for a, b, ka, kb in zip(words, words[1:], keep, keep[1:], strict=False)
+             if ka and kb]
+    return [w for w, k in zip(words, keep, strict=True) if k] + pairs
+
+
+def _vectorise(sample: pd.Index, stop_words: frozenset[str], *, max_features: int,
+               min_df: int | None):
+    """(vectoriser, matrix) of ``sample``: TF-IDF of words and word pairs; the soft stop words
+    are kept when leaving them out would leave too few documents a term. ValueError when no
+    term is left at all."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    def fit(stop: frozenset[str]):
+        vec = TfidfVectorizer(
+            analyzer=functools.partial(_terms, stop=stop), max_features=max_features,
+            min_df=min_df or (2 if len(sample) >= 50 else 1),
+            max_df=0.9 if len(sample) >= 20 else 1.0, sublinear_tf=True, dtype=np.float32)
+        return vec, vec.fit_transform(sample)
+
+    try:
+        vec, x = fit(stop_words)
+        covered = float((x.getnnz(axis=1) > 0).mean())
+    except ValueError:
+        covered = 0.0
+    if covered < SOFT_STOP_NEEDED:
+        try:
+            return fit(stop_words - SOFT_STOP_WORDS)
+        except ValueError:
+            if covered == 0.0:
+                raise
+    return vec, x
+
+
+def _embed(x, random_state: int):
+    """(reducer or None, unit-length document vectors) of the TF-IDF rows ``x``."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    dims = min(LSA_DIMENSIONS, x.shape[0] - 1, x.shape[1] - 1)
+    if dims < 2:
+        return None, normalize(x.toarray())
+    svd = TruncatedSVD(dims, random_state=random_state, algorithm="randomized", n_iter=5)
+    return svd, normalize(svd.fit_transform(x))
+
+
+def _stability(z: np.ndarray, ks: range, random_state: int) -> dict[int, float]:
+    """Mean pairwise adjusted Rand index of `SEEDS` k-means partitions of (a seeded sample of)
+    ``z`` per k (adjusted for chance, so more themes are not more stable by construction)."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    if len(z) > STABILITY_SAMPLE:
+        pick = np.random.default_rng(random_state).choice(len(z), STABILITY_SAMPLE,
+                                                          replace=False)
+        z = z[np.sort(pick)]
+    scores = {}
+    for k in ks:
+        runs = [KMeans(k, n_init=1, random_state=random_state + s).fit_predict(z)
+                for s in range(SEEDS)]
+        pairs = [adjusted_rand_score(runs[i], runs[j])
+                 for i in range(SEEDS) for j in range(i + 1, SEEDS)]
+        scores[k] = round(float(np.mean(pairs)), 4)
+    return scores
+
+
+def _choose_k(n_themes: int | str | None, k_range: tuple[int, int] | None, z: np.ndarray,
+              cap: int, random_state: int
+              ) -> tuple[int, tuple[int, int] | None, dict[int, float] | None]:
+    """k given (capped by the data), or the most stable k of the range (ties: the smaller)."""
+    if isinstance(n_themes, int) and not isinstance(n_themes, bool):
+        if n_themes < 1:
+            raise ValueError(f"n_themes must be at least 1, not {n_themes}")
+        return min(n_themes, cap), None, None
+    if n_themes not in (None, "auto"):
+        raise ValueError(f"n_themes must be a number or 'auto', not {n_themes!r}")
+    lo, hi = k_range or (MIN_THEMES, MAX_THEMES)
+    if not 1 <= lo <= hi:
+        raise ValueError(f"theme range {lo}..{hi} is not a range of numbers from 1")
+    hi = min(hi, cap)
+    lo = min(lo, hi)
+    if lo == hi:
+        return lo, (lo, hi), None
+    scores = _stability(z, range(lo, hi + 1), random_state)
+    best = max(scores, key=lambda k: (scores[k], -k))
+    return best, (lo, hi), scores
+
+
+def _profiles(x, labels: np.ndarray, k: int, vocab: np.ndarray, excluded: frozenset[str]
+              ) -> dict[int, list[tuple[str, float, float]]]:
+    """Each cluster's terms by distinctiveness (mean TF-IDF in the cluster minus outside it),
+    with the share of the cluster's documents holding each."""
+    total = np.asarray(x.sum(axis=0)).ravel()
+    n = x.shape[0]
+    out = {}
+    for c in range(k):
+        members = labels == c
+        m = int(members.sum())
+        if m == 0:
+            out[c] = []
+            continue
+        inside = np.asarray(x[members].sum(axis=0)).ravel()
+        score = inside / m - ((total - inside) / (n - m) if n > m else 0.0)
+        order = np.argsort(-score, kind="stable")[:60]
+        share = np.asarray((x[members][:, order] > 0).mean(axis=0)).ravel()
+        out[c] = [(str(vocab[t]), float(score[t]), float(f)) for t, f in zip(order, share,
+                                                                           strict=True)
+                  if score[t] > 0 and not set(str(vocab[t]).split()) & excluded]
+    return out
+
+
+def _label(profile: list[tuple[str, float, float]]) -> tuple[str, list[str]]:
+    """(label, terms): of the 60 most distinctive terms, the word pairs most of the theme's
+    complaints use (single words when there are too few pairs), and the top terms without a
+    single word already inside a listed phrase."""
+    pairs = sorted((p for p in profile if " " in p[0]), key=lambda p: -p[1] * p[2])
+    phrases = [t for t, _, _ in pairs][:LABEL_PHRASES]
+    if len(phrases) < 2:
+        phrases = [t for t, _, _ in profile][:LABEL_PHRASES]
+    terms: list[str] = []
+    for t, _, _ in profile:
+        if " " not in t and any(t in p.split() for p in terms if " " in p):
+            continue
+        terms.append(t)
+        if len(terms) == TERMS:
+            break
+    return ", ".join(phrases), terms
+
+
+def _example_text(text: str, identities) -> str:
+    from workbench.register.identities import redact
+
+    out = " ".join(redact(text, identities, public=True).split())
+    if len(out) > EXAMPLE_CHARS:
+        out = out[:EXAMPLE_CHARS].rsplit(" ", 1)[0] + " …"
+    return out
+
+
+def discover(register: Register, n_themes: int | str | None = None, *, random_state: int = 0,
              sample_size: int = FIT_SAMPLE, max_features: int = MAX_FEATURES,
-             min_df: int | None = None) -> ThemeResult:
+             min_df: int | None = None, k_range: tuple[int, int] | None = None
+             ) -> ThemeResult:
     """Text themes from summary + outcome_description + learning (complaints only).
 
-    TF-IDF (English + domain stop words, tokens of 3+ letters, never a word of an identity the
-    register holds nor a proper noun (`excluded_terms`), at most ``max_features`` terms,
-    ``min_df`` 2 when there are 50+ documents else 1, terms in over 70 % of documents dropped when
-    there are 20+) then NMF (init "nndsvda", ``random_state``): deterministic. The model is
-    fitted on a seeded sample of at most ``sample_size`` documents, then every distinct text is
-    transformed, so 500,000 rows stay fast. Each complaint gets its strongest theme. ``n_themes``
-    defaults to `default_themes` and is capped by the documents and the vocabulary.
+    TF-IDF of words and word pairs (sublinear; English, domain and soft domain stop words, see
+    `SOFT_STOP_WORDS`; tokens of 3+ letters; never a word of an identity the register holds nor
+    a proper noun (`excluded_terms`); at most ``max_features`` terms; ``min_df`` 2 when there
+    are 50+ documents else 1; terms in over 90 % of documents dropped when there are 20+), then
+    LSA (`LSA_DIMENSIONS`) and spherical k-means (`SEEDS` seeded starts, the best kept):
+    deterministic. ``n_themes`` is a number, or None / "auto": the k of ``k_range`` (default
+    `MIN_THEMES`..`MAX_THEMES`) whose k-means partitions agree most across `SEEDS` seeds (mean
+    pairwise adjusted Rand index), capped by `default_themes`. The model is fitted on a seeded
+    sample of at most ``sample_size`` documents, then every distinct text is assigned to its
+    nearest theme, so 500,000 rows stay fast. A complaint whose text has no term of the
+    vocabulary has no theme.
     """
     frame = _complaints(register.frame)
     quarter = _quarters(frame)
@@ -274,58 +477,64 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
     rng = np.random.default_rng(random_state)
     if documents > sample_size:
         pick = np.sort(rng.choice(documents, size=sample_size, replace=False))
-    else:
-        pick = np.arange(documents)
-    sample = uniques.take(codes[pick])
-    stop_words = stop_words_list() | excluded_terms(register, sample)
+        sample = uniques.take(codes[pick])
+    else:  # fitted on every distinct text: their matrix is reused for the assignments
+        sample = uniques
+    excluded = excluded_terms(register, sample)
     # scikit-learn is imported here, not at the top: a page or kernel that only reads themes
     # already fitted (dashboards, results.json) does not pay its ~1 s import.
-    from sklearn.decomposition import NMF
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import normalize
 
-    vec = TfidfVectorizer(
-        lowercase=True, stop_words=sorted(stop_words), token_pattern=TOKEN_PATTERN,
-        max_features=max_features, min_df=min_df or (2 if len(sample) >= 50 else 1),
-        max_df=0.7 if len(sample) >= 20 else 1.0, sublinear_tf=True, dtype=np.float32,
-    )
     try:
-        x_fit = vec.fit_transform(sample)
+        vec, x_fit = _vectorise(sample, stop_words_list() | excluded,
+                                max_features=max_features, min_df=min_df)
     except ValueError:  # empty vocabulary: every word is a stop word or too rare/common
         return _with_types(_empty_result(frame, quarter, documents), register)
-    k = min(n_themes or default_themes(documents), x_fit.shape[0], x_fit.shape[1])
-    model = NMF(n_components=max(k, 1), init="nndsvda", random_state=random_state, max_iter=400)
-    # One BLAS thread: on matrices this size threads cost more than they save (measured ~10 %
-    # slower with two), they oversubscribe the cores when the batch runs providers side by side,
-    # and the fitted themes no longer depend on the machine's core count.
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"), \
-            np.errstate(invalid="ignore"):  # sklearn's loss takes sqrt of -0.0-ish rounding
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(x_fit)
-        parts = []
-        for start in range(0, len(uniques), TRANSFORM_CHUNK):
-            chunk = vec.transform(uniques[start:start + TRANSFORM_CHUNK])
-            parts.append(model.transform(chunk))
-    w_unique = np.vstack(parts)
-    best = w_unique.argmax(axis=1)
-    weight = w_unique.max(axis=1)
-    best = np.where(weight > 0, best, -1)
-
-    # order themes by size (largest = 1), ties by model order: stable ids for a given input
-    raw_theme = best[codes]
-    sizes = np.bincount(raw_theme[raw_theme >= 0], minlength=model.n_components_)
-    order = np.lexsort((np.arange(len(sizes)), -sizes))
-    new_id = np.empty_like(order)
-    new_id[order] = np.arange(1, len(order) + 1)
+    usable = x_fit.getnnz(axis=1) > 0
+    x_use = x_fit[usable]
+    cap = min(default_themes(int(usable.sum())), x_use.shape[0], x_use.shape[1])
+    # One thread for BLAS and OpenMP: on matrices this size threads cost more than they save,
+    # they oversubscribe the cores when the batch runs providers side by side, and the themes
+    # no longer depend on the machine's core count.
+    with warnings.catch_warnings(), threadpool_limits(limits=1), \
+            np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        warnings.simplefilter("ignore")
+        svd, z = _embed(x_use, random_state)
+        k, k_range_used, scores = _choose_k(n_themes, k_range, z, max(cap, 1), random_state)
+        model = KMeans(k, n_init=SEEDS, random_state=random_state).fit(z)
+        centres = normalize(model.cluster_centers_)
+        best_parts, weight_parts = [], []
+        reuse = sample is uniques
+        step = max(len(uniques), 1) if reuse else TRANSFORM_CHUNK
+        for start in range(0, len(uniques), step):
+            chunk = x_fit if reuse else vec.transform(uniques[start:start + step])
+            has = chunk.getnnz(axis=1) > 0
+            zc = normalize(svd.transform(chunk) if svd is not None else chunk.toarray())
+            sim = zc @ centres.T
+            best = np.where(has, sim.argmax(axis=1), -1)
+            best_parts.append(best)
+            weight_parts.append(np.where(has, sim.max(axis=1), np.nan))
+    best = np.concatenate(best_parts)
+    weight = np.concatenate(weight_parts)
     vocab = vec.get_feature_names_out()
-    terms = {int(new_id[j]): [str(vocab[t]) for t in np.argsort(-model.components_[j],
-                                                                 kind="stable")[:10]
-                              if model.components_[j, t] > 0]
-             for j in range(model.n_components_)}
-    labels = {t: ", ".join(v[:4]) for t, v in terms.items()}
+    fit_labels = np.asarray(model.labels_)
+    profiles = _profiles(x_use, fit_labels, k, vocab, excluded)
+
+    # order themes by size (largest = 1), ties by model order; empty ones are dropped
+    raw_theme = best[codes]
+    sizes = np.bincount(raw_theme[raw_theme >= 0], minlength=k)
+    order = [int(c) for c in np.lexsort((np.arange(k), -sizes)) if sizes[c] > 0]
+    new_id = np.full(k + 1, -1)
+    for i, c in enumerate(order, start=1):
+        new_id[c] = i
+    raw_theme = np.where(raw_theme >= 0, new_id[np.maximum(raw_theme, 0)], -1)
+    named = {i: _label(profiles[c]) for i, c in enumerate(order, start=1)}
+    labels = {t: v[0] for t, v in named.items()}
+    terms = {t: v[1] for t, v in named.items()}
 
     theme = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    theme[has_text] = np.where(raw_theme >= 0, new_id[np.maximum(raw_theme, 0)], -1)
+    theme[has_text] = raw_theme
     theme = theme.mask(theme == -1)
     w = pd.Series(np.nan, index=frame.index, dtype="float64")
     w[has_text] = np.where(raw_theme >= 0, weight[codes], np.nan)
@@ -335,12 +544,12 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
     })
 
     assigned = assignments[assignments["theme"].notna()]
-    ref = assigned["reference"].astype("string").fillna(assigned["_row"].astype("string"))
-    top = (assigned.assign(_ref=ref, _pos=np.arange(len(assigned)))
-           .sort_values(["theme", "weight", "_pos"], ascending=[True, False, True])
-           .groupby("theme").head(3).groupby("theme")["_ref"].agg(list))
+    ranked = (assigned.assign(_pos=np.arange(len(assigned)))
+              .sort_values(["theme", "weight", "_pos"], ascending=[True, False, True]))
+    ref = ranked["reference"].astype("string").fillna(ranked["_row"].astype("string"))
+    top = ranked.assign(_ref=ref).groupby("theme").head(3).groupby("theme")["_ref"].agg(list)
     size = assigned["theme"].value_counts()
-    ids = sorted(terms)
+    ids = sorted(labels)
     themes = pd.DataFrame({
         "theme": np.array(ids, dtype="int64"),
         "label": pd.array([labels[t] for t in ids], dtype="string"),
@@ -349,6 +558,11 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
     })
     themes["share"] = themes["size"] / max(len(assigned), 1)
     themes["examples"] = [top.get(t, []) for t in ids]
+    samples = _samples(ranked, frame, text, register)
+    weights = pd.DataFrame(
+        [(t, term, score) for t, c in zip(range(1, len(order) + 1), order, strict=True)
+         for term, score, _ in profiles[c][:30]], columns=["theme", "term", "weight"])
+    weights = weights.astype({"theme": "int64", "term": "string", "weight": "float64"})
 
     dated = assigned[assigned["quarter"].notna()]
     if dated.empty:
@@ -362,8 +576,35 @@ def discover(register: Register, n_themes: int | None = None, *, random_state: i
         share["share"] = share["count"] / share["total"]
         share = share[["quarter", "theme", "label", "count", "total", "share"]]
     result = ThemeResult(themes, assignments, share, emerging(share), documents=documents,
-                         fitted_on=len(sample), vocabulary=len(vocab))
+                         fitted_on=min(documents, sample_size), vocabulary=len(vocab),
+                         samples=samples,
+                         term_weights=weights, complaints=len(frame), themed=len(assigned),
+                         k=len(ids), k_range=k_range_used, k_scores=scores,
+                         method=_method(k, k_range_used, scores))
     return _with_types(result, register)
+
+
+def _samples(ranked: pd.DataFrame, frame: pd.DataFrame, text: pd.Series,
+             register: Register) -> pd.DataFrame:
+    """`EXAMPLES` distinct example summaries per theme, nearest its centre first, redacted."""
+    identities = getattr(register, "identities", None)
+    summary = _col(frame, "summary").astype("string")
+    source = summary.where(summary.notna() & summary.str.strip().ne(""), text)
+    rows = []
+    for theme, group in ranked.groupby("theme", sort=True):
+        seen: set[str] = set()
+        for idx in group.index:
+            shown = _example_text(str(source[idx]), identities)
+            if not shown or shown in seen:
+                continue
+            seen.add(shown)
+            rows.append((int(theme), int(frame.at[idx, "_row"]) if "_row" in frame else -1,
+                         group.at[idx, "reference"], shown))
+            if len(seen) == EXAMPLES:
+                break
+    out = pd.DataFrame(rows, columns=["theme", "_row", "reference", "summary"])
+    return out.astype({"theme": "int64", "_row": "int64", "reference": "string",
+                       "summary": "string"})
 
 
 def _with_types(result: ThemeResult, register: Register) -> ThemeResult:

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "workbench.cli.sampledata",
     "workbench.cli.batch",
     "workbench.cli.dashboard",
+    "workbench.cli.themes",
 )
 
 
