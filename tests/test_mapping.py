@@ -41,7 +41,7 @@ def test_schema_loads_typed_fields_and_checks():
     assert list(schema.checks) == [
         "required_missing", "duplicate_reference", "invalid_date", "ambiguous_date",
         "date_before_received", "received_after_as_of", "unknown_value", "invalid_number",
-        "late_complaint"]
+        "stage_order", "stage2_without_request", "late_complaint"]
     assert schema.checks["ambiguous_date"].severity == "warning"
 
 

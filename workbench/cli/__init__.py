@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "workbench.cli.sampledata",
     "workbench.cli.batch",
     "workbench.cli.dashboard",
+    "workbench.cli.regime",
+    "workbench.cli.returns",
     "workbench.cli.themes",
 )
 

@@ -19,10 +19,20 @@ from pydantic import (
 )
 
 from workbench.core.errors import ValidationFailed, WorkbenchError
+from workbench.core.paths import RUBRICS_DIR
 from workbench.core.yamlfile import YamlDocument, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9-]+$")
 HOLIDAY_REGIONS = ("england-wales", "scotland", "northern-ireland")
+# The complaint-handling regimes (workbench.rubric.regime), one YAML file per id; a provider
+# with no `regime:` is held to the default, the contract clocks every figure used before.
+REGIMES_DIR = RUBRICS_DIR / "regimes"
+DEFAULT_REGIME = "commissioned-provider"
+
+
+def known_regimes() -> list[str]:
+    """The ids of the regimes a manifest may name (the files in rubrics/regimes/)."""
+    return sorted(p.stem for p in REGIMES_DIR.glob("*.yaml"))
 
 
 class UnknownProvider(WorkbenchError):
@@ -63,6 +73,32 @@ class Provider(_Strict):
     targets: Targets = Targets()
     holidays: Literal["england-wales", "scotland", "northern-ireland"] = "england-wales"
     closures: list[date] = Field(default_factory=list)
+    # the regime whose clocks and returns the provider is held to; its contract `targets:`
+    # can only tighten a statutory regime's clocks (workbench.analysis.stages)
+    regime: str = DEFAULT_REGIME
+    # a landlord's homes, for the per-1,000-homes figures of its returns (TSM CH01): the
+    # total, or low-cost rental and low-cost home ownership apart (figures split by tenure)
+    homes: int | None = Field(default=None, gt=0, strict=True)
+    homes_lcra: int | None = Field(default=None, gt=0, strict=True)
+    homes_lcho: int | None = Field(default=None, gt=0, strict=True)
+
+    @model_validator(mode="after")
+    def _homes(self) -> Provider:
+        if self.homes is not None and (self.homes_lcra is not None
+                                       or self.homes_lcho is not None):
+            raise ValueError("give either homes or homes_lcra and homes_lcho, not both")
+        if (self.homes_lcra is None) != (self.homes_lcho is None):
+            raise ValueError("give both homes_lcra and homes_lcho (a landlord with one tenure "
+                             "gives homes)")
+        return self
+
+    @property
+    def contract_targets(self) -> dict[str, int]:
+        """The targets the manifest states for this provider (none when it gives no
+        `targets:`; only the keys it writes), as opposed to the 5 and 20 defaults."""
+        if "targets" not in self.model_fields_set:
+            return {}
+        return {k: getattr(self.targets, k) for k in self.targets.model_fields_set}
 
     @field_validator("id", mode="before")
     @classmethod
@@ -76,6 +112,16 @@ class Provider(_Strict):
     def _path_text(cls, value: Any) -> Any:
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ValueError("must be a file path relative to the manifest")
+        return value
+
+    @field_validator("regime", mode="before")
+    @classmethod
+    def _regime(cls, value: Any) -> Any:
+        known = known_regimes()
+        if not isinstance(value, str) or value.strip() not in known:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:60] + "..."
+            raise ValueError(f"regime {shown} is not a known regime (known: "
+                             f"{', '.join(known)})")
         return value
 
     @field_validator("holidays", mode="before")

@@ -313,6 +313,32 @@ def late_complaint(ctx: Context, check: CheckDef) -> Iterator[Issue]:
     yield from _issues(ctx, check, "date_received", late, check.format())
 
 
+def stage_order(ctx: Context, check: CheckDef) -> Iterator[Issue]:
+    """A date of a later stage before the date of an earlier one (declared as [later, earlier]
+    pairs in the schema): a stage 2 request before the stage 1 response, a stage 2
+    acknowledgement or response before the stage 2 request."""
+    for later, earlier in check.params.get("pairs") or []:
+        if later not in ctx.columns or earlier not in ctx.columns:
+            continue
+        a, b = ctx.frame[later], ctx.frame[earlier]
+        lab, other = ctx.schema.fields[later].label, ctx.schema.fields[earlier].label
+        yield from _issues(ctx, check, later, a < b, lambda i, a=a, b=b, lab=lab, other=other:
+                           check.format(field_label=lab, value=format_date(a.iat[i]),
+                                        other_label=other, other=format_date(b.iat[i])))
+
+
+def stage2_without_request(ctx: Context, check: CheckDef) -> Iterator[Issue]:
+    """A stage 2 acknowledgement or response on a row with no stage 2 request date (in a
+    register that records that date at all)."""
+    if "date_stage2" not in ctx.columns:
+        return
+    missing = ctx.frame["date_stage2"].isna()
+    for name in check.params.get("fields") or []:
+        if name in ctx.columns:
+            yield from _issues(ctx, check, name, missing & ctx.frame[name].notna(),
+                               check.format(field_label=ctx.schema.fields[name].label))
+
+
 CHECKS: dict[str, Callable[[Context, CheckDef], Iterator[Issue]]] = {
     "required_missing": required_missing,
     "duplicate_reference": duplicate_reference,
@@ -322,6 +348,8 @@ CHECKS: dict[str, Callable[[Context, CheckDef], Iterator[Issue]]] = {
     "received_after_as_of": received_after_as_of,
     "unknown_value": unknown_value,
     "invalid_number": invalid_number,
+    "stage_order": stage_order,
+    "stage2_without_request": stage2_without_request,
     "late_complaint": late_complaint,
 }
 

@@ -11,6 +11,10 @@ from workbench.register.schema import normalise
 from workbench.sampledata.profiles import Profile
 
 DEFAULT_SEED = 20250401
+# the two-stage fields a register may keep (workbench/data/register_schema.yaml)
+TWO_STAGE_FIELDS = ("date_stage2_acknowledged", "date_stage2_response_sent",
+                    "stage2_extension_days", "tenure")
+P_LCHO = 0.12  # share of a housing association's complaints from shared owners
 COMMISSIONER = "Northshire County Council"
 PERIOD = "2024-25"
 START = date(2023, 4, 1)
@@ -312,7 +316,7 @@ class RecordGenerator:
     """One provider's records, drawn from its own seeded numpy Generator."""
 
     def __init__(self, profile: Profile, seed: int):
-        self.p = profile
+        self.p, self.seed = profile, seed
         self.rng = np.random.default_rng([seed, _stable(profile.id)])
         self.cal = _Calendar(profile.closures)
         people = [self._staff_person() for _ in range(14)]
@@ -424,7 +428,42 @@ class RecordGenerator:
             counters[key] = counters.get(key, 0) + 1
             r["reference"] = p.reference(counters[key], received, comp)
         self._mess(recs)
+        self._two_stages(recs)
         return recs
+
+    def _two_stages(self, recs: list[dict[str, Any]]) -> None:
+        """Stage 2 acknowledgement and response dates, and tenure, for a register that keeps
+        them (a housing association on the Housing Ombudsman's Code). Drawn from a generator
+        of their own, so every other cell is what it was without them."""
+        fields = {k for k, _ in self.p.columns}
+        if not fields & set(TWO_STAGE_FIELDS):
+            return
+        rng = np.random.default_rng([self.seed, _stable(self.p.id), 2])
+        for r in recs:
+            if r["record_kind"] != "complaint":
+                continue
+            if "tenure" in fields:
+                r["tenure"] = "lcho" if rng.random() < P_LCHO else "lcra"
+            s2 = r.get("date_stage2")
+            if s2 is None:
+                continue
+            ack = self.cal.add(s2, 1 + int(rng.poisson(2.0)))
+            if ack > END:
+                continue
+            r["date_stage2_acknowledged"] = ack
+            late = rng.random() < 0.15
+            extension = 0
+            if rng.random() < 0.1:
+                extension = int(rng.integers(5, 21))
+                r["stage2_extension_days"] = extension
+            wd = int(rng.integers(8, 20)) + (int(rng.integers(1, 8)) if late else 0) \
+                + (int(rng.integers(0, extension + 1)) if extension else 0)
+            response = self.cal.add(ack, wd)
+            closed = r.get("date_closed")
+            if closed is not None:
+                response = max(ack, min(response, closed))
+            if response <= END:
+                r["date_stage2_response_sent"] = response
 
     def _ref_key(self, received: date, compliment: bool) -> tuple:
         probe_a = self.p.reference(1, date(2023, 5, 1), False)

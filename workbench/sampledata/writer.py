@@ -28,7 +28,11 @@ from workbench.sampledata.profiles import Profile, profiles
 # ----------------------------------------------------------------------------- rendering
 DATE_FIELDS = {"date_received", "date_acknowledged", "date_response_due", "date_response_sent",
                "date_stage2", "date_commissioner", "date_ombudsman", "action_due",
-               "action_completed", "date_of_event", "date_closed"}
+               "action_completed", "date_of_event", "date_closed", "date_stage2_acknowledged",
+               "date_stage2_response_sent"}
+TENURE_SPELLINGS = {"lcra": "General needs", "lcho": "Shared ownership"}
+# the regime each kind of provider is held to, when not the default (docs/regimes.md)
+SERVICE_REGIMES = {"housing association": "housing-ombudsman-2024"}
 
 
 class _Renderer:
@@ -74,6 +78,8 @@ class _Renderer:
             return None
         if key in DATE_FIELDS:
             return self.date(value)
+        if key == "tenure":
+            return TENURE_SPELLINGS[value]
         if key == "outcome":
             return self.weighted(p.outcomes[value])
         if key == "stage" or (key == "escalated" and p.escalated_as_stage):
@@ -286,6 +292,10 @@ def manifest_yaml(items: list[Profile]) -> str:
             "    holidays: england-wales",
             f"    closures: [{', '.join(p.closures)}]",
         ]
+        if p.service_type in SERVICE_REGIMES:
+            # a housing association's service users are its homes (one household each)
+            lines += [f"    regime: {SERVICE_REGIMES[p.service_type]}",
+                      f"    homes: {p.service_users}"]
     return "\n".join(lines) + "\n"
 
 
