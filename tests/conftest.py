@@ -238,6 +238,7 @@ SLOW_TESTS = {
     "tests/test_assessment_cli.py::test_form_export_import": 4,
     "tests/test_themes_periods.py::test_cli_on_the_cfpb_narratives": 46,
     "tests/test_themes_periods.py::test_cli_on_a_register_with_no_dates": 26,
+    "tests/test_report_accessibility.py::test_report_meets_wcag_22_aa": 3,
 }
 SLOW_UNLISTED = 5
 

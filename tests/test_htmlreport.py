@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from workbench.core.paths import CHART_CACHE_ENV
@@ -18,15 +20,69 @@ SPEC = {"data": {"values": [{"a": "x", "b": 3}, {"a": "y", "b": 5}]}, "mark": "b
 
 
 @pytest.mark.parametrize(("value", "kind", "expected"), [
-    (12.345, "pct", '<td class="num">12.3 %</td>'),
+    (12.345, "pct", '<td class="num">12.3\u00a0%</td>'),
     (1234, "num", '<td class="num">1,234</td>'),
+    (210.0, "num", '<td class="num">210</td>'),
+    (17.25, "num", '<td class="num">17.2</td>'),
+    (209.6, "int", '<td class="num">210</td>'),
     (None, "num", '<td class="num">–</td>'),
     ("<5", "num", '<td class="num">&lt;5</td>'),
-    ("on track", "status", '<td class="status-on-track rag-on track">on track</td>'),
+    ("<5", "int", '<td class="num">&lt;5</td>'),
+    ("2023-07-04T00:00:00.000", "date", '<td class="date">4 Jul 2023</td>'),
+    (pd.Timestamp("2024-11-09"), "date", '<td class="date">9 Nov 2024</td>'),
+    (None, "date", '<td class="date">–</td>'),
+    ("on track", "status", '<td class="status status-on-track rag-on-track">On track</td>'),
+    ("not met", "status", '<td class="status status-not-met rag-not-met">Not met</td>'),
+    ("green", "status", '<td class="status status-green rag-green">Green</td>'),
+    ("no action", "status", '<td class="status status-no-action rag-no-action">No action</td>'),
+    (True, "text", "<td>Yes</td>"),
     ("<script>x</script>", "text", "<td>&lt;script&gt;x&lt;/script&gt;</td>"),
+    ("5.8 % of 40 complaints", "text", "<td>5.8\u00a0% of 40 complaints</td>"),
 ])
 def test_table_cell_formats_and_escapes(value, kind, expected):
     assert str(htmlreport.table_cell(value, kind)) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (dt.date(2023, 7, 4), "4 Jul 2023"),
+    (dt.datetime(2023, 7, 4, 0, 0), "4 Jul 2023"),
+    (pd.Timestamp("2023-07-04"), "4 Jul 2023"),
+    ("2023-07-04", "4 Jul 2023"),
+    ("2023-07-04T00:00:00.000", "4 Jul 2023"),
+    ("2025-12-31T00:00:00", "31 Dec 2025"),
+    (pd.NaT, "–"),
+    (None, "–"),
+    ("not a date", "not a date"),
+])
+def test_uk_dates(value, expected):
+    assert htmlreport.fmt_date(value) == expected
+
+
+def test_values_as_a_reader_sees_them():
+    fmt = htmlreport.fmt
+    assert fmt(210.0) == "210" and fmt(12.5) == "12.5" and fmt(1234567) == "1,234,567"
+    assert fmt(0.0) == "0" and fmt(float("nan")) == "–" and fmt(pd.NA) == "–"
+    assert fmt(False) == "No" and fmt(True) == "Yes"
+    assert fmt("2024-03-31T00:00:00.000") == "31 Mar 2024" and fmt("2024-25 Q1") == "2024-25 Q1"
+    assert htmlreport.fmt_int(12.0) == "12" and htmlreport.fmt_int(None) == "–"
+    assert htmlreport.fmt_pct(83.5) == "83.5\u00a0%" and htmlreport.fmt_pct("<5") == "<5"
+    assert htmlreport.period_text("2024-25") == "2024-25 (1 Apr 2024 to 31 Mar 2025)"
+    assert htmlreport.period_text("2024-25 Q3") == "2024-25 Q3 (1 Oct 2024 to 31 Dec 2024)"
+    assert htmlreport.period_text("whenever") == "whenever"
+
+
+def test_report_templates_keep_percentages_on_one_line():
+    html = htmlreport.ENV.from_string("<p>{{ text }}</p>").render(text="known on 41 % of 9")
+    assert html == "<p>known on 41\u00a0% of 9</p>"
+
+
+def test_wide_tables_scroll_in_a_named_region():
+    cols = [(f"c{i}", f"Column {i}", "num") for i in range(8)]
+    html = htmlreport.ENV.from_string(
+        '{% import "_macros.html.j2" as m %}{{ m.table("Wide", cols, rows, name="Oak") }}'
+        '{{ m.table("Narrow", cols[:3], rows) }}').render(cols=cols, rows=[{"c0": 1}])
+    assert html.count('role="region"') == 1
+    assert '<div class="table-wrap" role="region" aria-label="Wide: Oak" tabindex="0">' in html
 
 
 def test_report_table_renders_every_cell():
@@ -34,7 +90,7 @@ def test_report_table_renders_every_cell():
         '{% import "_macros.html.j2" as m %}{{ m.table("T", cols, rows) }}').render(
         cols=[("n", "Count", "num"), ("p", "Share", "pct")],
         rows=[{"n": 3, "p": 50.0}, {"n": None, "p": "<5"}])
-    assert html.count("<td") == 4 and "50.0 %" in html and "&lt;5" in html
+    assert html.count("<td") == 4 and "50.0\u00a0%" in html and "&lt;5" in html
 
 
 def test_chart_cache_is_shared_between_processes(tmp_path):

@@ -141,3 +141,38 @@ def test_write_portfolio_xlsx_and_html(tmp_path):
     row = re.search(r"<tr><td>Beech Lodge</td>(.*?)</tr>", kpis, re.S).group(1)
     assert row.count("&lt;5") >= 10 and ">3<" not in row and ">2<" not in row
     assert "<caption>" in html and 'role="img"' in html and 'aria-label="' in html
+
+
+def _failed(status: str, n: int) -> list[dict]:
+    return [{"id": f"5.{i}", "section": "5", "section_name": "Learning from Complaints",
+             "text": "Learning is shared.", "evidence_expected": [], "commentary": "",
+             "action": None if status == "no action" else "Share it", "owner": None,
+             "due": None, "status": status} for i in range(n)]
+
+
+def test_items_scored_no_and_their_overdue_actions_per_provider(tmp_path):
+    """The portfolio lists, per provider, how many items were scored No and how many of their
+    actions are overdue (unknown, not 0, for a provider not scored)."""
+    import dataclasses
+
+    scored = dataclasses.replace(
+        make_results(), failed_items=_failed("overdue", 2) + _failed("open", 3)
+        + _failed("no action", 1))
+    unscored = dataclasses.replace(make_results("beech-lodge", "Beech Lodge"), total_score=None)
+    table = portfolio_table([scored, unscored]).set_index("provider")
+    assert table.loc["oakwood-care", "no_items"] == 6
+    assert table.loc["oakwood-care", "no_item_actions_overdue"] == 2
+    assert table.loc["oakwood-care", "no_items_without_action"] == 1
+    assert table.loc["beech-lodge", "no_items"] is None
+    paths = write_portfolio([scored, unscored], tmp_path)
+    html = paths["html"].read_text()
+    section = html[html.index("<caption>Items scored No and overdue actions by provider"):]
+    row = re.search(r"<tr><td>Oakwood Care Homes Ltd</td>(.*?)</tr>", section, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["63", "85", "6", "2", "1", "1"]
+    row = re.search(r"<tr><td>Beech Lodge</td>(.*?)</tr>", section, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[:3] == ["–", "85", "–"]
+    ws = openpyxl.load_workbook(paths["xlsx"])["Portfolio"]
+    header = [c.value for c in ws[1]]
+    assert {"Items scored No", "Their actions overdue", "Scored No with no action"} <= set(header)
+    assert '<p class="subtitle">All commissioned providers: 2024-25 (1 Apr 2024 to 31 Mar 2025)' \
+        in html

@@ -26,7 +26,7 @@ def test_portfolio_shows_partial_and_unknown_coverage(tmp_path):
     ]
     paths = write_portfolio([full, partial], tmp_path)
     page = paths["html"].read_text()
-    assert "escalation known on 41 %" in page and "no column mapped to root_cause" in page
+    assert "escalation known on 41\u00a0%" in page and "no column mapped to root_cause" in page
     sheet = openpyxl.load_workbook(paths["xlsx"])["Coverage"]
     assert [c.value for c in sheet[2]] == ["Cedar Homecare", "% escalated",
                                            "of 200 complaints; escalation known on 41 %"]

@@ -63,6 +63,10 @@ def actions_table(register: Register, as_of: dt.date | pd.Timestamp) -> pd.DataF
         "_row": _col(rows, "_row", "Int64"),
         "reference": _col(rows, "reference"),
         "outcome": _col(rows, "outcome"),
+        # what the complaint was about, for the governance reports' case studies (the summary
+        # is redacted before anything is written: workbench.reports.pack.analyse)
+        "type": _col(rows, "type"),
+        "summary": _text(rows, "summary"),
         "actions": _text(rows, "actions"),
         "action_owner": _text(rows, "action_owner"),
         "action_due": due,

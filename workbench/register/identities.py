@@ -116,7 +116,8 @@ ADDRESS = re.compile(
 # quantities or quarter names.
 CODE = re.compile(r"\b(?=[\w/-]*\d)(?=[\w/-]*[^\W\d_])[\w/-]{3,}\b")
 _NOT_CODE = re.compile(r"(?:\d+(?:st|nd|rd|th|am|pm|s|mins?|hrs?|h|kg|g|mg|mcg|ml|l|km|m|cm|mm|"
-                       r"p|k)|q[1-4]|covid-?19|\d{4}-\d{2})", re.IGNORECASE)
+                       r"p|k)|\d+-(?:month|week|day|year|hour)s?|q[1-4]|covid-?19|\d{4}-\d{2})",
+                       re.IGNORECASE)
 LONG_NUMBER = re.compile(r"\b\d{6,}\b")
 
 # Names found mid-text are marked with this until the end, so that a capitalised word right

@@ -17,8 +17,13 @@ from workbench.analysis.measures import coverage_text, measure
 from workbench.reports.htmlreport import (
     SUPPRESSED,
     LazyChart,
+    as_date,
     chart_svg,
+    fmt,
+    fmt_pct,
     is_missing,
+    period_bounds,
+    period_text,
     table_rows,
     write_html,
 )
@@ -207,27 +212,45 @@ def _text_col(frame: pd.DataFrame, *names: str) -> str | None:
     return next((n for n in names if n in frame.columns), None)
 
 
+def completed_between(frame: pd.DataFrame, bounds: tuple[dt.date, dt.date] | None
+                      ) -> pd.DataFrame:
+    """``frame`` (actions) without the actions completed outside ``bounds``: a report shows
+    the work of its period, and the actions still open."""
+    if bounds is None or frame.empty or "action_completed" not in frame:
+        return frame
+    done = pd.to_datetime(frame["action_completed"], errors="coerce")
+    inside = (done >= pd.Timestamp(bounds[0])) & (done <= pd.Timestamp(bounds[1]))
+    return frame[done.isna().to_numpy() | inside.to_numpy(dtype=bool, na_value=False)]
+
+
 def action_rows(results: ProviderResults, *, completed_only: bool = False,
-                open_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+                open_only: bool = False, limit: int | None = None,
+                between: tuple[dt.date, dt.date] | None = None) -> list[dict[str, Any]]:
     """Improvement actions without references or names: outcome, action (redacted), status,
-    due, completed, signed off, complainant told. ``open_only``: the actions not completed,
-    earliest due (most overdue) first."""
-    frame = _actions(results)
+    due, completed, signed off, complainant told. ``between``: only the actions completed in
+    those days (and those not completed). ``completed_only``: the completed ones, the latest
+    first. ``open_only``: the actions not completed, earliest due (most overdue) first."""
+    frame = completed_between(_actions(results), between)
     col = _text_col(frame, "actions", "action", "description")
     if frame.empty or col is None:
         return []
     if completed_only and "status" in frame:
         frame = frame[frame["status"].astype("string") == "completed"]
+        if "action_completed" in frame:
+            done = pd.to_datetime(frame["action_completed"], errors="coerce")
+            frame = frame.iloc[done.argsort(kind="stable")[::-1]]
     if open_only and "status" in frame:
         frame = frame[frame["status"].astype("string") != "completed"]
         if "action_due" in frame:
-            frame = frame.sort_values("action_due", kind="stable", na_position="last")
+            due = pd.to_datetime(frame["action_due"], errors="coerce")
+            frame = frame.iloc[due.argsort(kind="stable")]
     if limit is not None:
         frame = frame.head(limit)  # a row per action: convert and redact only those shown
     rows = []
     for r in table_rows(frame):
         rows.append({
-            "type": r.get("type"),
+            "type": None if is_missing(r.get("type")) else redact(r.get("type")),
+            "summary": None if is_missing(r.get("summary")) else redact(r.get("summary")),
             "outcome": OUTCOME_LABELS.get(str(r.get("outcome"))),
             "action": redact(r.get(col)), "status": r.get("status"),
             "due": _date(r.get("action_due")), "completed": _date(r.get("action_completed")),
@@ -237,29 +260,45 @@ def action_rows(results: ProviderResults, *, completed_only: bool = False,
     return rows
 
 
-def _date(value: Any) -> str | None:
-    if is_missing(value):
-        return None
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return value.date().isoformat()
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _date(value: Any) -> dt.date | None:
+    return None if is_missing(value) else as_date(value)
 
 
-def case_studies(results: ProviderResults, limit: int = CASE_STUDIES) -> list[dict[str, Any]]:
-    """Anonymised case studies for publication: complaint type, outcome and the action taken,
-    from completed actions of upheld or partly upheld complaints. No reference, no summary,
-    no names: the action text passes through `workbench.reports.redaction.redact`."""
-    frame = _actions(results)
+def _has_text(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame:
+        return pd.Series(False, index=frame.index)
+    text = frame[col].astype("string").str.strip()
+    return (text.notna() & (text != "")).astype(bool)
+
+
+def case_studies(results: ProviderResults, limit: int = CASE_STUDIES, *,
+                 between: tuple[dt.date, dt.date] | None = None) -> list[dict[str, Any]]:
+    """Anonymised case studies for publication: what the complaint was about (its type and
+    summary), the outcome and the action taken, from the actions of upheld or partly upheld
+    complaints completed ``between`` those days, the latest first (those with a type and a
+    summary first). No reference, no date, no names: the type, summary and action pass
+    through `workbench.reports.redaction.redact` (published text)."""
+    frame = completed_between(_actions(results), between)
     col = _text_col(frame, "actions", "action", "description")
     if frame.empty or col is None or "outcome" not in frame:
         return []
     # filter before redacting, so only the actions shown are redacted
-    text = frame[col].astype("string").str.strip()
-    frame = frame[frame["outcome"].astype("string").isin(["upheld", "partly_upheld"])
-                  & text.notna() & (text != "")]
-    rows = action_rows(dataclasses.replace(results, actions=frame), completed_only=True,
-                       limit=limit)
-    return [{"type": r["type"] or "Not recorded", "outcome": r["outcome"],
+    frame = frame[frame["outcome"].astype("string").isin(["upheld", "partly_upheld"]).to_numpy(
+        dtype=bool, na_value=False) & _has_text(frame, col).to_numpy()]
+    if "status" in frame:
+        frame = frame[frame["status"].astype("string").eq("completed").to_numpy(
+            dtype=bool, na_value=False)]
+    order = pd.DataFrame({
+        "described": -(_has_text(frame, "type").astype(int)
+                       + _has_text(frame, "summary").astype(int)).to_numpy(),
+        "done": pd.to_datetime(frame["action_completed"], errors="coerce").to_numpy()
+        if "action_completed" in frame else pd.NaT})
+    chosen = order.sort_values(["described", "done"], ascending=[True, False],
+                               kind="stable", na_position="last").index[:limit]
+    rows = action_rows(dataclasses.replace(results, actions=frame.iloc[chosen]),
+                       completed_only=True)
+    rows.sort(key=lambda r: -(bool(r["type"]) + bool(r["summary"])))  # stable: latest first
+    return [{"type": r["type"], "summary": r["summary"], "outcome": r["outcome"],
              "action": r["action"]} for r in rows]
 
 
@@ -269,7 +308,8 @@ def actions_summary_rows(results: ProviderResults) -> list[dict[str, Any]]:
              "open": "Open (not yet due)", "no_due_date": "No due date",
              # the percentages are the indicators: shown under the indicators' own names
              **{key: measure(name).label for key, name in SUMMARY_INDICATORS.items()}}
-    return [{"key": k, "measure": names.get(k, label(k)), "value": v}
+    return [{"key": k, "measure": names.get(k, label(k)), "value": v,
+             "shown": "unknown" if v is None else fmt_pct(v) if k.endswith("_pct") else fmt(v)}
             for k, v in (results.actions_summary or {}).items()
             if v is None or isinstance(v, (int, float))]
 
@@ -301,7 +341,9 @@ def timeliness_rows(results: ProviderResults, public: bool) -> list[dict[str, An
         expected = expected_text(key, results.expectations)
         if expected and not at_most:
             target = f"{target}; {expected}" if target else expected
-        rows.append({"key": key, "measure": label(key), "value": value, "target": target,
+        rows.append({"key": key, "measure": label(key), "value": value,
+                     "shown": fmt_pct(value) if key.endswith("_pct") else fmt(value),
+                     "target": target,
                      "status": status,
                      "coverage": coverage_text(key, (k.get("coverage") or {}).get(key))})
     return rows
@@ -320,6 +362,36 @@ def commissioner_rows(results: ProviderResults) -> list[dict[str, Any]]:
                             else None)
         r["median_status"] = _met(r["median_working_days_to_respond"], resp, at_most=True)
     return rows
+
+
+def failed_item_rows(results: ProviderResults) -> list[dict[str, Any]]:
+    """The items answered No, in rubric order, with what will be done (for the commissioner:
+    item, section, requirement, action, owner's role, due, status; no commentary). The text
+    of the action and the owner pass through `redact` (published text)."""
+    rows = []
+    for f in results.failed_items or []:
+        rows.append({
+            "id": f.get("id"), "section": f.get("section"),
+            "section_name": f.get("section_name"), "text": f.get("text"),
+            "item": f"{f.get('id')} {f.get('section_name') or ''}".strip(),
+            "action": redact(f["action"]) if f.get("action") else None,
+            "owner": redact(f["owner"]) if f.get("owner") else None,
+            "due": _date(f.get("due")), "status": f.get("status"),
+        })
+    return rows
+
+
+def failed_summary(results: ProviderResults) -> dict[str, Any]:
+    """How many items were answered No (None when the assessment is not scored), of how
+    many, and how many of their actions are overdue, open or missing."""
+    items = results.items if isinstance(results.items, pd.DataFrame) else pd.DataFrame()
+    scored = results.total_score is not None
+    failed = results.failed_items or []
+    status = [f.get("status") for f in failed]
+    return {"scored": scored, "count": results.summary().get("no_items") if scored else None,
+            "total_items": len(items) or None,
+            "overdue": status.count("overdue"), "open": status.count("open"),
+            "no_action": status.count("no action")}
 
 
 def score_rows(results: ProviderResults) -> list[dict[str, Any]]:
@@ -378,7 +450,7 @@ def score_chart(rows: list[dict[str, Any]]) -> alt.Chart | None:
 
 
 def _alt_text(kind: str, rows: list[dict[str, Any]], key: str, value: str) -> str:
-    parts = [f"{r[key]}: {r[value]}" for r in rows if r.get(value) is not None]
+    parts = [f"{r[key]}: {fmt(r[value])}" for r in rows if not is_missing(r.get(value))]
     return f"{kind}. " + "; ".join(parts) if parts else kind
 
 
@@ -391,16 +463,21 @@ def provider_view(results: ProviderResults, *, public: bool, portfolio: bool = F
     ``portfolio`` report the action list is the provider's most overdue open actions (every
     action is in the provider's own lessons-learned report)."""
     k = results.kpis or {}
+    bounds = period_bounds(results.period)
     quarters = quarter_rows(results, public)
+    latest = quarters[-1] if quarters else None
+    quarter = period_bounds(latest["quarter"]) if latest else None
     outcomes = outcome_rows(results, public)
     scores = score_rows(results)
     causes = cause_rows(results, public)
     actions = _actions(results)
-    latest = quarters[-1] if quarters else None
     view: dict[str, Any] = {
         "id": results.provider_id, "name": results.provider_name,
         "service_type": results.service_type, "period": results.period,
-        "as_of": results.as_of.isoformat() if results.as_of else None,
+        "period_text": period_text(results.period),
+        "period_start": bounds[0] if bounds else None,
+        "period_end": bounds[1] if bounds else None,
+        "as_of": results.as_of,
         "service_users": results.service_users, "public": public,
         "complaints": _count(k.get("complaints"), public),
         "compliments": _count(k.get("compliments"), public),
@@ -415,9 +492,16 @@ def provider_view(results: ProviderResults, *, public: bool, portfolio: bool = F
         "actions_summary": actions_summary_rows(results),
         "actions": (action_rows(results, open_only=True, limit=PORTFOLIO_ACTIONS)
                     if portfolio and not public else
-                    action_rows(results, completed_only=public,
+                    action_rows(results, completed_only=public, between=bounds,
                                 limit=PUBLIC_ACTIONS if public else None)),
-        "case_studies": case_studies(results) if public else [],
+        "case_studies": case_studies(results, between=bounds) if public else [],
+        "quarter_actions": action_rows(results, completed_only=True, between=quarter,
+                                       limit=PUBLIC_ACTIONS) if public and quarter else [],
+        "quarter_case_studies": case_studies(results, between=quarter)
+        if public and quarter else [],
+        "public_actions": PUBLIC_ACTIONS,
+        "failed": failed_summary(results),
+        "failed_items": [] if public else failed_item_rows(results),
         "scores": scores, "total": total_text(results),
         "commissioner": [] if public else commissioner_rows(results),
         "targets": {**(results.targets or {}), **(k.get("targets") or {})},
@@ -449,7 +533,7 @@ def provider_view(results: ProviderResults, *, public: bool, portfolio: bool = F
                                  pareto.to_json(date_format="iso") if show_causes else "")),
         "actions": LazyChart(lambda: charts.action_status(actions) if show_actions else None,
                              _alt_text("Bar chart of improvement actions by status",
-                                       actions_summary_rows(results), "measure", "value"),
+                                       actions_summary_rows(results), "measure", "shown"),
                              key=("actions", show_actions,
                                   actions.to_json(date_format="iso") if show_actions else "")),
     }
@@ -467,10 +551,11 @@ def _pareto_chart(results: ProviderResults) -> alt.TopLevelMixin | None:
     return charts.rootcause_pareto(frame)
 
 
-def _common(title: str, subject: str) -> dict[str, Any]:
-    return {"title": title, "subject": subject, "produced": dt.date.today().isoformat(),
+def _common(title: str, subject: str, periods: list[str]) -> dict[str, Any]:
+    return {"title": title, "subject": subject, "produced": dt.date.today(),
+            "periods": "; ".join(period_text(p) for p in periods),
             "suppressed": SUPPRESSED, "not_charted": NOT_CHARTED,
-            "portfolio_actions": PORTFOLIO_ACTIONS}
+            "portfolio_actions": PORTFOLIO_ACTIONS, "public_actions": PUBLIC_ACTIONS}
 
 
 TITLES = {
@@ -492,7 +577,8 @@ def write_governance_reports(results: ProviderResults, out_dir: str | Path) -> d
     paths = {}
     for key, (template, filename, public) in REPORTS.items():
         paths[key] = write_html(out_dir / filename, template, v=views[public], providers=None,
-                                **_common(TITLES[key], results.provider_name))
+                                **_common(TITLES[key], results.provider_name,
+                                          [results.period]))
     return paths
 
 
@@ -539,7 +625,8 @@ def write_portfolio_governance(results_list: list[ProviderResults], out_dir: str
                "types": _pooled(views, "types", "category", public)}
         paths[key] = write_html(out_dir / f"portfolio_{filename}", template, v=None,
                                 providers=views, overview=overview, agg=agg,
-                                **_common(TITLES[key], "All commissioned providers"))
+                                **_common(TITLES[key], "All commissioned providers",
+                                          sorted({r.period for r in results_list})))
     return paths
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import math
@@ -18,7 +19,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from workbench import __version__
+from workbench.analysis.periods import parse_period
 from workbench.core.atomic import write_text
+from workbench.core.errors import WorkbenchError
 from workbench.core.memo import pure_cache
 from workbench.core.paths import CHART_CACHE_ENV
 
@@ -40,44 +43,125 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def fmt(value: Any, digits: int = 1) -> str:
-    """A value for a report cell: "–" when missing, integers without decimals, floats rounded
-    to ``digits``, "<5" and other text as is."""
+NBSP = "\u00a0"
+MISSING = "–"
+_PCT_SPACE = re.compile(r"(\d) %")  # "83.5 %" in text: kept on one line
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
+# what a status value reads as in a report cell (RAG in words as well as colour)
+STATUS_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "met": "Met",
+                "not met": "Not met", "completed": "Completed", "overdue": "Overdue",
+                "open": "Open", "no action": "No action", "no due date": "No due date"}
+
+
+def as_date(value: Any) -> dt.date | None:
+    """``value`` as a date when it is one (a date, a midnight timestamp, "2023-07-04" or
+    "2023-07-04T00:00:00.000"), else None."""
+    if isinstance(value, pd.Timestamp):
+        return None if value is pd.NaT else value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and (m := _ISO_DATE.fullmatch(value.strip())):
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
+def fmt_date(value: Any) -> str:
+    """A date the UK way, "4 Jul 2023" (a date, datetime, Timestamp or ISO text); "–" when
+    missing; other text as is."""
     if is_missing(value):
-        return "–"
+        return MISSING
+    day = as_date(value)
+    if day is None:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+def period_bounds(label: Any) -> tuple[dt.date, dt.date] | None:
+    """The first and last days of a period label ("2024-25", "2024-25 Q3"); None when the
+    label is not a period."""
+    try:
+        period = parse_period(str(label))
+    except WorkbenchError:
+        return None
+    return period.start, period.end
+
+
+def period_text(label: Any) -> str:
+    """A period as a reader sees it: "2024-25 (1 Apr 2024 to 31 Mar 2025)"."""
+    bounds = period_bounds(label) if label else None
+    if bounds is None:
+        return "" if is_missing(label) else str(label or "")
+    return f"{label} ({fmt_date(bounds[0])} to {fmt_date(bounds[1])})"
+
+
+def fmt_int(value: Any) -> str:
+    """A count: "1,234" (a float is rounded to a whole number), "–" when missing, "<5" and
+    other text as is."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return fmt(value)
+    return f"{round(float(value)):,}"
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    """A value for a report cell: "–" when missing, whole numbers without decimals (a float
+    that is whole too: 210.0 is "210"), other floats rounded to ``digits``, dates as "4 Jul
+    2023", booleans as Yes/No, "<5" and other text as is."""
+    if is_missing(value):
+        return MISSING
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "Yes" if value else "No"
     if isinstance(value, numbers.Integral):
         return f"{int(value):,}"
     if isinstance(value, numbers.Real):
-        v = float(value)
-        return f"{v:,.0f}" if v.is_integer() and digits == 0 else f"{v:,.{digits}f}"
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+        v = round(float(value), digits)
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.{digits}f}"
+    if isinstance(value, (dt.date, pd.Timestamp)) or (
+            isinstance(value, str) and value[:1].isdigit() and _ISO_DATE.fullmatch(value)):
+        return fmt_date(value)
+    text = str(value)
+    return _PCT_SPACE.sub(f"\\1{NBSP}%", text) if " %" in text else text
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
-    """A percentage: "63.2 %", "–" when missing, "<5"-style text as is."""
+    """A percentage: "63.2 %" (a no-break space before "%", so it never wraps), "–" when
+    missing, "<5"-style text as is."""
     if is_missing(value) or isinstance(value, str):
         return fmt(value)
-    return f"{float(value):.{digits}f} %"
+    return f"{float(value):.{digits}f}{NBSP}%"
+
+
+def fmt_status(value: Any) -> str:
+    """A status or RAG value in words ("Green", "Not met", "Overdue"); "–" when missing."""
+    if is_missing(value) or value == "":
+        return MISSING
+    text = str(value)
+    return STATUS_WORDS.get(text, text[:1].upper() + text[1:])
 
 
 def table_cell(value: Any, kind: str) -> Markup:
     """One ``<td>`` of a report table (a filter, not a macro: portfolio reports have tens of
-    thousands of cells and a Jinja macro call costs ten times as much); kind is "num", "pct",
-    "status" or "text"."""
+    thousands of cells and a Jinja macro call costs ten times as much); kind is "num", "int",
+    "pct", "date", "status" or "text". A status cell says its status in words and is coloured
+    by it (class ``status-<status>``, and ``rag-<status>`` for green, amber and red)."""
     if kind == "pct":
         return Markup('<td class="num">%s</td>') % fmt_pct(value)
     if kind == "num":
         return Markup('<td class="num">%s</td>') % fmt(value)
+    if kind == "int":
+        return Markup('<td class="num">%s</td>') % fmt_int(value)
+    if kind == "date":
+        return Markup('<td class="date">%s</td>') % fmt_date(value)
     if kind == "status":
-        status = "" if is_missing(value) else str(value or "")
-        return Markup('<td class="status-%s rag-%s">%s</td>') % (
-            status.replace(" ", "-"), status, fmt(value))
+        status = "" if is_missing(value) else re.sub(r"[^a-z0-9]+", "-", str(value).lower())
+        return Markup('<td class="status status-%s rag-%s">%s</td>') % (
+            status, status, fmt_status(value))
     return Markup("<td>%s</td>") % fmt(value)
 
 
@@ -90,10 +174,20 @@ def environment(finalize: Callable[[Any], Any] | None = None) -> Environment:
     env.filters["fmt"] = fmt
     env.filters["pct"] = fmt_pct
     env.filters["td"] = table_cell
+    env.filters["date"] = fmt_date
+    env.filters["integer"] = fmt_int
+    env.filters["status"] = fmt_status
     return env
 
 
-ENV = environment()
+def _keep_together(value: Any) -> Any:
+    """Each ``{{ value }}`` of a report: a percentage in text kept on one line ("83.5 %")."""
+    if isinstance(value, str) and not hasattr(value, "__html__") and " %" in value:
+        return _PCT_SPACE.sub(f"\\1{NBSP}%", value)
+    return value
+
+
+ENV = environment(finalize=_keep_together)
 
 
 def render(template: str, **context: Any) -> str:

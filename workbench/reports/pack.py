@@ -127,6 +127,9 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     timings["themes"] = time.perf_counter() - t
     t = time.perf_counter()
     results.actions = actions.actions_table(register, as_of)
+    # a case study's summary: of every identity the register holds, and as published text
+    results.actions["summary"] = redaction.redact_values(
+        results.actions["summary"], lambda v: redaction.redact(v, register.identities))
     results.actions_summary = actions.summary(register, as_of, period=period)
     timings["actions"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -21,7 +21,13 @@ from workbench.reports.excel import (
     write_frame,
     write_pairs,
 )
-from workbench.reports.htmlreport import SUPPRESSED, chart_svg, table_rows, write_html
+from workbench.reports.htmlreport import (
+    SUPPRESSED,
+    chart_svg,
+    period_text,
+    table_rows,
+    write_html,
+)
 from workbench.reports.results import ProviderResults
 from workbench.reports.scorecard import SECTION_RAG, kpi_rag
 
@@ -55,7 +61,11 @@ LABELS: dict[str, str] = {
     "responded_within_target_pct": "% responded to within target",
     "median_working_days_to_respond": "Median working days to respond",
     "rca_coverage": "% upheld with root cause", "overdue_actions": "Overdue actions",
+    "no_items": "Items scored No", "no_item_actions_overdue": "Their actions overdue",
+    "no_items_without_action": "Scored No with no action",
 }
+# The self-assessment's items answered No (None when not scored): counts of items, not people
+NO_ITEM_COLUMNS = ["no_items", "no_item_actions_overdue", "no_items_without_action"]
 # Benchmarked measures and whether a higher value is better (None: neither, e.g. volume).
 BENCHMARK_MEASURES: dict[str, bool | None] = {
     "total_pct": True, "complaints_per_100": None, "upheld_pct": None, "upheld_per_100": None,
@@ -129,6 +139,7 @@ def _row(r: ProviderResults) -> dict[str, Any]:
         "responded_within_target_pct": s["responded_within_target_pct"],
         "median_working_days_to_respond": s["median_working_days_to_respond"],
         "rca_coverage": s["rca_coverage"], "overdue_actions": s["overdue_actions"],
+        **{c: s.get(c) for c in NO_ITEM_COLUMNS},
     })
     return row
 
@@ -385,6 +396,7 @@ def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict
     svg = chart_svg(funnel_plot(funnel))
     main_cols = ["name", "service_type", "service_users", *section_columns(table), "total_score",
                  "total_pct"]
+    no_cols = ["name", "total_score", "max_score", *NO_ITEM_COLUMNS, "overdue_actions"]
     kpi_cols = ["name", "complaints", "compliments", "decided", "upheld", "upheld_pct",
                 "complaints_per_100", "upheld_per_100", "acknowledged_within_target_pct",
                 "responded_within_target_pct", "median_working_days_to_respond",
@@ -393,9 +405,13 @@ def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict
     paths["html"] = write_html(
         out_dir / "portfolio.html", "portfolio.html.j2",
         title="Complaints handling: provider portfolio", subject="All commissioned providers",
-        produced=dt.date.today().isoformat(),
-        periods=", ".join(sorted({r.period for r in results})),
+        produced=dt.date.today(),
+        periods="; ".join(period_text(p) for p in sorted({r.period for r in results})),
+        providers=len(results),
         scores=_columns(main_cols), score_rows=table_rows(table, main_cols),
+        no_items=[{**c, "label": "Overdue actions from complaints"}
+                  if c["key"] == "overdue_actions" else c for c in _columns(no_cols)],
+        no_item_rows=table_rows(table, no_cols),
         kpis=_columns(kpi_cols), kpi_rows=table_rows(table, kpi_cols),
         bench_rows=table_rows(bench.reset_index()),
         funnel_svg=svg, funnel_rows=table_rows(_as_pct(funnel)), flagged=table_rows(flagged),

@@ -71,7 +71,11 @@ POLICY: tuple[Rule, ...] = (
          "personal fields are never echoed (validation); every other value but a duplicated "
          "reference is redacted as published text (a name typed into an outcome or date "
          "cell is no category value)"),
-    Rule("summary, outcome_description, learning, escalation_details",
+    Rule("summary (of a complaint with an improvement action)",
+         "the case studies of the governance reports, redacted",
+         "redacted of every identity the register holds and as published text before it "
+         "leaves the analysis (results.json holds it only so redacted)"),
+    Rule("outcome_description, learning, escalation_details, and summary elsewhere",
          "no output as text",
          "their words reach outputs only as theme terms, never a word of an identity the "
          "register holds nor a proper noun (workbench.analysis.themes.excluded_terms)"),
@@ -152,7 +156,7 @@ def published(results: ProviderResults) -> ProviderResults:
     actions = results.actions
     if isinstance(actions, pd.DataFrame) and not actions.empty:
         actions = actions.copy()
-        for name in ("actions", "action", "description"):
+        for name in ("actions", "action", "description", "summary"):
             if name in actions:
                 actions[name] = redact_values(actions[name], redact)
     issues = results.issues
