@@ -37,11 +37,14 @@ def test_sections_are_built_lazily(store, aid, rubric):
     form = ScoringForm(store, aid, rubric, assessor="ann")
     assert isinstance(form.widget, w.VBox)
     assert form.editors == {}
-    assert all(len(child.children) == 0 for child in form.accordion.children)
-    form.accordion.selected_index = 1
+    assert all(len(body.children) == 0 for body in form.bodies)
+    form.headers[1].expanded = True  # what a click (or Enter on the heading) does
     assert set(form.editors) == {"2.1", "2.2", "2.3"}
-    assert len(form.accordion.children[0].children) == 0
-    assert form.accordion.titles[0] == "1. Culture - 0/2 (0/2 answered)"
+    assert form.bodies[1].layout.display is None and form.bodies[0].layout.display == "none"
+    assert len(form.bodies[0].children) == 0
+    assert form.section_titles()[0] == "1. Culture - 0/2 (0/2 answered)"
+    form.headers[1].expanded = False
+    assert form.bodies[1].layout.display == "none"
 
 
 def test_autosave_and_reopen_shows_what_was_saved(store, aid, rubric):
@@ -61,7 +64,7 @@ def test_autosave_and_reopen_shows_what_was_saved(store, aid, rubric):
     ed2.action_what.value = "Appoint a complaints lead"
     ed2.action_owner.value = "Chief executive"
     ed2.action_due.value = date(2025, 3, 31)
-    assert form.accordion.titles[0] == "1. Culture - 1/2 (2/2 answered)"
+    assert form.section_titles()[0] == "1. Culture - 1/2 (2/2 answered)"
 
     saved = store.load(aid)
     assert saved.items["1.1"].commentary == "Seen at the visit"
@@ -143,7 +146,7 @@ def test_text_is_escaped_and_summary(store, aid, rubric):
     html = summary_html(store, aid, rubric, {"rca_coverage_pct": 50.0})
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "total 1/5" in html and "Before it can be finalised" in html
-    assert "&lt;b&gt;ann&lt;/b&gt;" in form.header.value
+    assert "&lt;b&gt;ann&lt;/b&gt;" in form.name_note.value
     assert summary_view(store, aid, rubric).data == summary_html(store, aid, rubric)
 
 
@@ -171,9 +174,9 @@ def test_values_update_without_rebuilding(store, aid, rubric):
     ed.answer.value = "yes"
     ed.commentary.value = "c"
     assert ed.evidence_list.children is rows
-    children = form.accordion.children[0].children
+    children = form.bodies[0].children
     form.editor("1.2").answer.value = "no"
-    assert form.accordion.children[0].children is children
+    assert form.bodies[0].children is children
 
 
 def test_open_starts_the_assessment_once_and_reopens_it(tmp_path, rubric):
@@ -201,8 +204,52 @@ def test_interactive_notebook_cell_shows_the_form(tmp_path, monkeypatch):
     form = pack.show_assessment(results, interactive=True, db=None,
                                 rubric_path=DATA / "mini-rubric.yaml")
     assert isinstance(form, ScoringForm)
+    assert form.assessor is None and "Type your name" in form.banner.value
+    assert form.editor("2.1").answer.disabled  # nothing is saved under no name
+    assert form.set_assessor("  Ann   Auditor ")
     form.editor("2.1").answer.value = "yes"
     stored = Store(str(tmp_path / "default.db"))
+    assert stored.load(form.assessment_id).items["2.1"].assessor == "Ann Auditor"
     assert stored.load(form.assessment_id).items["2.1"].answer == "yes"
     assert pack.show_assessment(results, interactive=False, rubric_path=DATA /
                                 "mini-rubric.yaml") is None
+
+
+def test_the_assessors_name_is_asked_once_and_remembered(store, aid, rubric, monkeypatch):
+    monkeypatch.delenv("WORKBENCH_ASSESSOR", raising=False)
+    first = ScoringForm(store, aid, rubric)
+    assert first.locked and first.editor("1.1").answer.disabled
+    assert not first.set_assessor("   ")  # a blank name is refused, and says so
+    assert "blank" in first.name_note.value and first.locked
+    assert first.set_assessor("Priya Shah")
+    assert not first.locked and not first.editor("1.1").answer.disabled
+    first.editor("1.1").answer.value = "yes"
+    assert store.load(aid).items["1.1"].assessor == "Priya Shah"
+    later = ScoringForm(store, aid, rubric)  # the next session: not asked again
+    assert later.assessor == "Priya Shah" and later.name.value == "Priya Shah"
+    assert "Scoring as <b>Priya Shah</b>" in later.name_note.value
+
+
+def test_items_list_filters_and_opens_the_chosen_item(store, aid, rubric):
+    form = ScoringForm(store, aid, rubric, indicators={"rca_coverage_pct": 64.0},
+                       assessor="ann")
+    everything = [i.id for _, i in rubric.items()]
+    assert [v for _, v in form.item_list.options] == everything
+    form.editor("1.1").answer.value = "yes"          # Yes, no evidence
+    form.editor("1.2").answer.value = "no"
+    form.editor("2.1").answer.value = "yes"          # contradicted: 64 % root causes
+    form.filter.value = "unanswered"
+    assert [v for _, v in form.item_list.options] == [
+        i for i in everything if i not in {"1.1", "1.2", "2.1"}]
+    form.filter.value = "no"
+    assert [v for _, v in form.item_list.options] == ["1.2"]
+    assert form.item_list.options[0][0].startswith("1.2  [No]")
+    form.filter.value = "unevidenced"
+    assert [v for _, v in form.item_list.options] == ["1.1", "2.1"]
+    form.filter.value = "contradicted"
+    assert [v for _, v in form.item_list.options] == ["2.1"]
+    form.item_list.value = "2.1"                      # jump to it
+    assert form.focused.children == (form.editors["2.1"].widget,)
+    form.editors["2.1"].add_evidence("Audit", "register:R-1")
+    form.filter.value = "unevidenced"
+    assert [v for _, v in form.item_list.options] == ["1.1"]

@@ -43,7 +43,7 @@ def hold_write_lock(db: Path) -> sqlite3.Connection:
 def test_busy_store_keeps_the_change_and_retries(setup):
     rubric, db, aid, store = setup
     form = ScoringForm(store, aid, rubric, assessor="ann")
-    form.accordion.selected_index = 0
+    form.open_section("1")
     editor = form.editor("1.1")
     other = hold_write_lock(db)
     try:
@@ -68,7 +68,7 @@ def test_retry_is_scheduled_on_the_running_loop(setup, monkeypatch):
     rubric, db, aid, store = setup
     monkeypatch.setattr(form_mod, "RETRY_SECONDS", (0.05,))
     form = ScoringForm(store, aid, rubric, assessor="ann")
-    form.accordion.selected_index = 0
+    form.open_section("1")
     editor = form.editor("1.2")
 
     async def edit_then_release() -> None:

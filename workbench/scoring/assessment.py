@@ -12,8 +12,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from workbench.core.atomic import write_text
 from workbench.core.errors import WorkbenchError
-from workbench.core.paths import RUBRICS_DIR
+from workbench.core.paths import RUBRICS_DIR, config_dir
 from workbench.rubric.model import Rubric, load_rubric
 
 ANSWERS = ("yes", "no")
@@ -38,9 +39,37 @@ class AnswerError(WorkbenchError):
 # ---------------------------------------------------------------- values
 
 
-def default_assessor() -> str:
-    """WORKBENCH_ASSESSOR, else the login name."""
+ASSESSOR_FILE = "assessor.txt"
+
+
+def remembered_assessor() -> str | None:
+    """WORKBENCH_ASSESSOR, else the name this user gave the scoring form once (kept in the
+    workbench's config folder), else None: the form then asks for it."""
     name = os.environ.get("WORKBENCH_ASSESSOR")
+    if name and name.strip():
+        return name.strip()
+    try:
+        saved = (config_dir() / ASSESSOR_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return saved or None
+
+
+def remember_assessor(name: str) -> str:
+    """Keep ``name`` as this user's assessor name for every later form; returns it tidied."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise AnswerError("the assessor's name is blank: type the name recorded with each answer")
+    if len(name) > 120:
+        raise AnswerError("the assessor's name is longer than 120 characters")
+    write_text(config_dir() / ASSESSOR_FILE, name + "\n")
+    return name
+
+
+def default_assessor() -> str:
+    """The remembered assessor (`remembered_assessor`), else the login name (the command line
+    records who ran it even when no name was ever given)."""
+    name = remembered_assessor()
     if name:
         return name
     try:

@@ -9,19 +9,23 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+import anywidget
 import ipywidgets as w
+import traitlets
 from sqlalchemy import exc as sa_exc
 
 from workbench.analysis.measures import measure, value_text
 from workbench.core.errors import WorkbenchError
 from workbench.rubric.model import Item, Rubric, Section
 from workbench.scoring.assessment import (
+    AnswerError,
     Assessment,
     EvidenceLink,
     ItemState,
     Scores,
-    default_assessor,
     finalise_problems,
+    remember_assessor,
+    remembered_assessor,
     scores,
     unevidenced_yes,
 )
@@ -60,6 +64,46 @@ def link_html(link: EvidenceLink) -> str:
     return f"{_esc(link.label)} <code>{_esc(link.target)}</code>"
 
 
+class Disclosure(anywidget.AnyWidget):
+    """A section heading that opens and closes its section: a real button (reached and worked
+    from the keyboard) whose open state screen readers hear (aria-expanded)."""
+
+    _esm = """
+    function render({ model, el }) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "wb-disclosure";
+      const sync = () => {
+        const open = model.get("expanded");
+        button.textContent = (open ? "\u25BE " : "\u25B8 ") + model.get("label");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      };
+      button.addEventListener("click", () => {
+        model.set("expanded", !model.get("expanded"));
+        model.save_changes();
+      });
+      model.on("change:label", sync);
+      model.on("change:expanded", sync);
+      sync();
+      el.appendChild(button);
+    }
+    export default { render };
+    """
+    _css = """
+    .wb-disclosure { display: block; width: 100%; text-align: left; font: inherit;
+      font-weight: 600; padding: 6px 10px; margin: 2px 0; background: #f3f3f3; color: #1a1a1a;
+      border: 1px solid #c8c8c8; border-radius: 3px; cursor: pointer; }
+    .wb-disclosure:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
+    """
+    label = traitlets.Unicode("").tag(sync=True)
+    expanded = traitlets.Bool(False).tag(sync=True)
+
+
+# The items list's filters: name -> what an item must be to be listed.
+FILTERS = (("All", "all"), ("Unanswered", "unanswered"), ("No", "no"),
+           ("Yes without evidence", "unevidenced"), ("Contradicted by the data", "contradicted"))
+
+
 # Pauses (seconds) between retries of a save the busy store refused; the last one repeats.
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
@@ -81,8 +125,9 @@ class ItemEditor:
                 if item.data_check is not None else None)
         self.suggestion = w.HTML(f"<i style='{_WARN}'>Suggested by the data: {_esc(note)}</i>"
                                  if note else "")
-        self.answer = w.ToggleButtons(options=ANSWER_OPTIONS, value="",
-                                      description="Answer", style={"button_width": "110px"})
+        # radio buttons: keyboard operable, their checked state native to screen readers
+        self.answer = w.RadioButtons(options=ANSWER_OPTIONS, value="", description="Answer",
+                                     orientation="horizontal")
         self.evidence_list = w.VBox()
         self.ev_label = w.Text(placeholder="label, e.g. Board minutes May 2024",
                                description="Label")
@@ -262,7 +307,10 @@ class ItemEditor:
 class ScoringForm:
     """An autosaving scoring form over one stored assessment; ``.widget`` is what to display.
 
-    Sections are an Accordion whose contents are built the first time a section is opened.
+    The assessor's name is asked once and remembered. Above the sections, a list of every item
+    with filters (unanswered, No, Yes without evidence, contradicted by the data) opens the one
+    chosen beneath it. Sections open and close by keyboard (aria-expanded) and are built the
+    first time they are opened.
     """
 
     def __init__(self, store: Store, assessment_id: int, rubric: Rubric,
@@ -271,7 +319,7 @@ class ScoringForm:
         self.store, self.assessment_id, self.rubric = store, assessment_id, rubric
         self.indicators = dict(indicators) if indicators else None
         self.coverage = dict(coverage) if coverage else None
-        self.assessor = assessor or default_assessor()
+        self.assessor = assessor or remembered_assessor()
         loaded = store.load(assessment_id)
         info = loaded.info
         if (info.rubric_id, info.rubric_version) != (rubric.id, rubric.version):
@@ -282,16 +330,34 @@ class ScoringForm:
         self.states: dict[str, ItemState] = dict(loaded.items)
         self.editors: dict[str, ItemEditor] = {}
         self._built: set[int] = set()
-        label = f" &middot; {_esc(info.assessor)}" if info.assessor else ""
         self.header = w.HTML(
-            f"<h3>{_esc(rubric.title)}</h3><div>{_esc(info.provider)} &middot; {_esc(info.period)}"
-            f" &middot; assessment {info.id}{label}"
-            f" &middot; scoring as <b>{_esc(self.assessor)}</b></div>")
+            f"<h2 style='margin:0.3em 0'>{_esc(rubric.title)}</h2><div>{_esc(info.provider)}"
+            f" &middot; {_esc(info.period)} &middot; assessment {info.id}</div>")
+        self.name = w.Text(value=self.assessor or "", description="Your name",
+                           placeholder="recorded with every answer you give",
+                           layout=w.Layout(width="28em"))
+        self.name_button = w.Button(description="Use this name")
+        self.name_note = w.HTML()
+        self.name_button.on_click(lambda _b: self.set_assessor(self.name.value))
         self.banner = w.HTML()
         self.total = w.HTML()
-        self.accordion = w.Accordion(children=[w.VBox() for _ in rubric.sections])
-        self.accordion.observe(self._on_open, "selected_index")
-        self.widget = w.VBox([self.header, self.banner, self.total, self.accordion])
+        self.filter = w.Dropdown(options=FILTERS, value="all", description="Show")
+        self.item_list = w.Select(options=[], rows=12, description="Items",
+                                  layout=w.Layout(width="95%"))
+        self.focused = w.VBox()
+        self.focused.add_class("wb-focused-item")
+        self.filter.observe(lambda _c: self.refresh_list(), "value")
+        self.item_list.observe(self._on_pick, "value")
+        self.headers = [Disclosure(label=f"{s.id}. {s.name}") for s in rubric.sections]
+        self.bodies = [w.VBox(layout=w.Layout(display="none")) for _ in rubric.sections]
+        for index, header in enumerate(self.headers):
+            header.observe(lambda change, i=index: self._on_toggle(i, change["new"]), "expanded")
+        sections = [part for pair in zip(self.headers, self.bodies, strict=True) for part in pair]
+        self.widget = w.VBox([
+            self.header, w.HBox([self.name, self.name_button]), self.name_note, self.banner,
+            self.total, w.HTML("<h3 style='margin:0.6em 0 0.2em'>All items</h3>"),
+            self.filter, self.item_list, self.focused,
+            w.HTML("<h3 style='margin:0.6em 0 0.2em'>By section</h3>"), *sections])
         self._show_status()
         self.refresh_scores()
 
@@ -306,22 +372,49 @@ class ScoringForm:
         if found:
             assessment_id = found[0].id
         else:
-            assessment_id = store.create_assessment(provider, period, rubric,
-                                                    who=assessor or default_assessor())
+            who = assessor or remembered_assessor() or "(assessor not yet named)"
+            assessment_id = store.create_assessment(provider, period, rubric, who=who)
         return cls(store, assessment_id, rubric, indicators, assessor, coverage)
 
     @property
     def locked(self) -> bool:
-        return self.info.status == "final"
+        """True when nothing may be saved: the assessment is final, or the assessor unnamed."""
+        return self.info.status == "final" or not self.assessor
+
+    def set_assessor(self, name: str) -> bool:
+        """Score as ``name`` from now on, and remember it for every later form."""
+        try:
+            self.assessor = remember_assessor(name)
+        except (AnswerError, OSError) as exc:
+            self.name_note.value = f"<div role='alert' style='{_ERR}'>{_esc(exc)}</div>"
+            return False
+        self.name.value = self.assessor
+        self._show_status()
+        for editor in self.editors.values():
+            editor.set_locked(self.locked)
+        return True
 
     def _show_status(self) -> None:
-        self.banner.value = (f"<div style='{_ERR}'>This assessment is finalised: answers are "
-                             "locked (reopen it with a reason to change them).</div>"
-                             if self.locked else "")
+        if self.info.status == "final":
+            self.banner.value = (f"<div role='status' style='{_ERR}'>This assessment is "
+                                 "finalised: answers are locked (reopen it with a reason to "
+                                 "change them).</div>")
+        elif not self.assessor:
+            self.banner.value = (f"<div role='status' style='{_WARN}'>Type your name above and "
+                                 "choose <b>Use this name</b> to start: it is recorded with "
+                                 "every answer and remembered next time.</div>")
+        else:
+            self.banner.value = ""
+        self.name_note.value = (f"<span style='color:#555'>Scoring as <b>{_esc(self.assessor)}"
+                                "</b>: every answer records this name.</span>"
+                                if self.assessor else "")
 
-    def _on_open(self, change: dict) -> None:
-        if change["new"] is not None:
-            self.build_section(change["new"])
+    # ------------------------------------------------------------ sections
+
+    def _on_toggle(self, index: int, expanded: bool) -> None:
+        if expanded:
+            self.build_section(index)
+        self.bodies[index].layout.display = None if expanded else "none"
 
     def build_section(self, index: int) -> None:
         """Build the editors of section ``index`` (once)."""
@@ -335,35 +428,89 @@ class ScoringForm:
             self.editors[item.id] = editor
             editors.append(editor.widget)
         intro = [w.HTML(f"<p>{_esc(section.description)}</p>")] if section.description else []
-        self.accordion.children[index].children = [*intro, *editors]
+        self.bodies[index].children = [*intro, *editors]
         self._built.add(index)
 
     def open_section(self, section_id: str) -> None:
-        """Open (and build) a section by its id, as a click on its title would."""
+        """Open (and build) a section by its id, as a click on its heading would."""
         index = next(i for i, s in enumerate(self.rubric.sections) if s.id == section_id)
-        self.accordion.selected_index = index
         self.build_section(index)
+        self.headers[index].expanded = True
+
+    def section_titles(self) -> list[str]:
+        """Each section heading as shown."""
+        return [h.label for h in self.headers]
 
     def editor(self, item_id: str) -> ItemEditor:
         """The editor of an item, building its section when needed."""
         if item_id not in self.editors:
-            self.open_section(self.rubric.section_of(item_id).id)
+            self.build_section(next(i for i, s in enumerate(self.rubric.sections)
+                                    if s.id == self.rubric.section_of(item_id).id))
         return self.editors[item_id]
+
+    # ------------------------------------------------------------ the items list
+
+    def matching(self, name: str) -> list[str]:
+        """The ids of the items filter ``name`` lists, in rubric order."""
+        if name == "contradicted":
+            if not self.indicators:
+                return []
+            found = contradictions(self.rubric, self.states, self.indicators, self.coverage)
+            wanted = set(found["item"]) if len(found) else set()
+        elif name == "unevidenced":
+            wanted = set(unevidenced_yes(self.rubric, self.states))
+        else:
+            wanted = None
+        out = []
+        for _, item in self.rubric.items():
+            answer = (self.states.get(item.id) or ItemState(item.id)).answer
+            if (name == "all" or (name == "unanswered" and answer is None)
+                    or (name == "no" and answer == "no")
+                    or (wanted is not None and item.id in wanted)):
+                out.append(item.id)
+        return out
+
+    def refresh_list(self) -> None:
+        """List the items the filter selects: id, answer and the start of the requirement."""
+        texts = {item.id: item.text for _, item in self.rubric.items()}
+        shown = self.matching(self.filter.value)
+        options = []
+        for item_id in shown:
+            answer = (self.states.get(item_id) or ItemState(item_id)).answer
+            text = texts[item_id]
+            text = text if len(text) <= 90 else text[:89].rsplit(" ", 1)[0] + " …"
+            options.append((f"{item_id}  [{(answer or 'not answered').capitalize()}]  {text}",
+                            item_id))
+        current = self.item_list.value
+        self.item_list.options = options
+        self.item_list.value = current if current in shown else None
+        self.item_list.description = f"Items ({len(shown)})"
+
+    def _on_pick(self, change: dict) -> None:
+        if change["new"]:
+            self.focus(change["new"])
+
+    def focus(self, item_id: str) -> ItemEditor:
+        """Show item ``item_id``'s editor under the list (the same widgets as in its section)."""
+        editor = self.editor(item_id)
+        self.focused.children = [editor.widget]
+        return editor
 
     def scores(self) -> Scores:
         return scores(self.rubric, self.states)
 
     def refresh_scores(self) -> None:
-        """Update the total and each section title from what is saved."""
+        """Update the total, each section heading and the items list from what is saved."""
         result = self.scores()
-        for i, s in enumerate(result.sections):
-            self.accordion.set_title(i, f"{s.id}. {s.name} - {s.score}/{s.max_points} "
-                                        f"({s.answered}/{s.items} answered)")
+        for header, s in zip(self.headers, result.sections, strict=True):
+            header.label = (f"{s.id}. {s.name} - {s.score}/{s.max_points} "
+                            f"({s.answered}/{s.items} answered)")
         missing_evidence = unevidenced_yes(self.rubric, self.states)
         extra = (f" &middot; <span style='{_WARN}'>{len(missing_evidence)} Yes without "
                  "evidence</span>" if missing_evidence else "")
         self.total.value = (f"<b>Total {result.total}/{result.max_points} ({result.pct:.1f} %)"
                             f"</b> &middot; {result.answered}/{result.items} answered{extra}")
+        self.refresh_list()
 
     def reload(self) -> None:
         """Re-read the store (another auditor's saves, a finalise) and show it."""

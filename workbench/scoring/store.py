@@ -311,6 +311,8 @@ class Store:
             elif not sa.inspect(self.engine).has_table("assessments"):
                 raise WorkbenchError(f"{shown} is not an assessment store (it has no "
                                      "assessments table)")
+            # a store made before projections existed, opened read only, has none to show
+            self._projections = create or sa.inspect(self.engine).has_table("projections")
         except sa.exc.DatabaseError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             what = ("is not an assessment store: not an SQLite database"
@@ -476,9 +478,10 @@ class Store:
             states = conn.execute(sa.select(item_state)
                                   .where(item_state.c.assessment_id == assessment_id)).mappings()
             items = {r["item_id"]: _state(r) for r in states}
-            for p in conn.execute(sa.select(projections).where(
-                    projections.c.assessment_id == assessment_id,
-                    projections.c.reviewed_at.is_(None))).mappings():
+            marks = conn.execute(sa.select(projections).where(
+                projections.c.assessment_id == assessment_id,
+                projections.c.reviewed_at.is_(None))).mappings() if self._projections else ()
+            for p in marks:
                 st = items.get(p["item_id"])
                 if st is not None and st.version == p["version"]:
                     items[p["item_id"]] = replace(st, projected_from=tuple(
