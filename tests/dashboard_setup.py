@@ -111,13 +111,15 @@ def dashboard_data(folder: Path) -> None:
 
 @contextmanager
 def dashboard_server(tmp: Path, *, outputs: Path, db: str, port: int | None = None,
-                     preheat: bool = False, pool_size: int = 1, token: str | None = None,
+                     preheat: bool = False, pool_size: int | None = None, token: str | None = None,
                      config: Path | None = None, extra: tuple[str, ...] = ()):
     """`python -m workbench dashboard` in a subprocess: yields (base_url, process), then stops.
     ``config``: its WORKBENCH_CONFIG_DIR (else this process's); ``extra``: more options."""
     port = port or free_port()
     argv = [sys.executable, "-m", "workbench", "dashboard", "--port", str(port),
-            "--preheat" if preheat else "--no-preheat", "--pool-size", str(pool_size)]
+            "--preheat" if preheat else "--no-preheat"]
+    if pool_size:
+        argv += ["--pool-size", str(pool_size)]
     if token:
         argv += ["--token", token]
     argv += list(extra)

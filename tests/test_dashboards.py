@@ -148,7 +148,7 @@ def test_overdue_actions_columns(results):
 
 def test_data_quality_counts_by_check(results):
     dq = d.data_quality(results)
-    assert dq.to_dict("records") == [{"check": "date", "severity": "error", "issues": 1}]
+    assert dq.to_dict("records") == [{"check": "Date", "severity": "Error", "issues": 1}]
     assert "=1+1" not in d.data_quality_html(results)  # values are never shown
 
 

@@ -84,3 +84,19 @@ def test_report_meets_wcag_22_aa(context, fresh_batch, name):
         assert violations(page) == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_provider_report_meets_wcag_22_aa(context, fresh_batch, provider):
+    """report.html (the provider notebook's export) too: language, a main landmark, charts
+    with a text alternative, no violation at full width or in a narrow window."""
+    page = context.new_page()
+    try:
+        page.goto((fresh_batch.root / "2024-25" / provider / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.lang") == "en-GB"
+        assert page.get_by_role("main").count() == 1
+        assert violations(page) == []
+        page.set_viewport_size({"width": 480, "height": 800})
+        assert violations(page) == []
+    finally:
+        page.close()

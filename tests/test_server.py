@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from tornado import web
@@ -108,3 +109,28 @@ def test_cli_refuses_a_public_address_without_a_token(cli):
     assert "token" in res.stderr and "Traceback" not in res.stderr
     res = cli("dashboard", "--ip", "not-an-ip")
     assert res.returncode != 0 and "not an IP address" in res.stderr
+
+
+def test_pools_sized_per_dashboard_and_refilled_at_once():
+    argv = server.server_argv(preheat=True)
+    pools = next(a for a in argv if "kernel_pools_config" in a)
+    for name, size in server.POOL_SIZES.items():
+        assert f"'{name}': {{'pool_size': {size}}}" in pools
+    assert "--VoilaKernelManager.fill_delay=0" in argv
+    assert "--DashboardServer.max_kernels=4" in argv
+    assert "--DashboardServer.unconnected_cull_seconds=20" in argv
+
+
+def test_page_template_drops_exactly_the_cdn_stylesheets_voila_adds():
+    """Our page template removes Voilà's two Font Awesome <link>s by their exact text: if a
+    Voilà upgrade changes them, this fails rather than a CDN request coming back unnoticed."""
+    import re
+    import sys
+
+    ours = (server.VOILA_TEMPLATES / "index.html.j2").read_text(encoding="utf-8")
+    theirs = (Path(sys.prefix) / "share" / "jupyter" / "voila" / "templates" / "lab"
+              / "index.html.j2").read_text(encoding="utf-8")
+    links = re.findall(r'<link rel="stylesheet" href="https://[^"]+"[^>]*>', theirs)
+    assert links, "Voilà's lab template no longer links a CDN stylesheet"
+    for link in links:
+        assert f"replace('{link}', '')" in ours

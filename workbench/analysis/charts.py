@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 
 import altair as alt
 import pandas as pd
@@ -15,6 +16,11 @@ from workbench.register.loader import Register
 
 PERSONAL_FIELDS = frozenset({"complainant_name", "complainant_contact"})
 WIDTH, HEIGHT = 520, 260
+# Drawn this wide and scaled to the page's width by the stylesheet (the SVG keeps its viewBox)
+WIDE = 760
+# Month bars: an ordinal axis of ISO month starts shown as "Apr 2024", so each bar fills its
+# month's band with padding at both ends (a temporal axis draws thin slivers clipped at the ends)
+MONTH_LABEL = "timeFormat(toDate(datum.value + 'T00:00:00'), '%b %Y')"
 OUTCOME_ORDER = ["upheld", "partly_upheld", "not_upheld", "not recorded"]
 OUTCOME_COLOURS = ["#c0392b", "#e67e22", "#27ae60", "#95a5a6"]
 STATUS_COLOURS = ["#27ae60", "#c0392b", "#2980b9", "#95a5a6"]
@@ -108,13 +114,140 @@ def timeliness(frame: pd.DataFrame, target: float, *, days: str = "working_days"
     agg["median_days"] = agg["median_days"].astype("float64")
     bars = (alt.Chart(_data(agg))
             .mark_bar()
-            .encode(x=alt.X("month:T", title="Month received", axis=alt.Axis(format="%b %Y")),
+            .encode(x=month_axis("Month received"),
                     y=alt.Y("median_days:Q", title="Median working days"),
                     tooltip=["month:T", "median_days:Q", "complaints:Q", "within_target_pct:Q"]))
     rule = (alt.Chart(pd.DataFrame({"target": [float(target)]}))
             .mark_rule(color="#c0392b", strokeDash=[6, 4])
             .encode(y="target:Q", tooltip=["target:Q"]))
-    return alt.layer(bars, rule, title=title).properties(width=WIDTH, height=HEIGHT)
+    heading = alt.TitleParams(title, subtitle=f"Dashed red line: the target, {float(target):g} "
+                                              "working days")
+    return alt.layer(bars, rule, title=heading).properties(width=WIDTH, height=HEIGHT)
+
+
+def month_axis(title: str = "Month", field: str = "month") -> alt.X:
+    """An x axis of ISO month starts ("2024-04-01") as bands labelled "Apr 2024"."""
+    return alt.X(f"{field}:O", title=title, scale=alt.Scale(paddingInner=0.15, paddingOuter=0.3),
+                 axis=alt.Axis(labelExpr=MONTH_LABEL, labelAngle=0, labelOverlap=True))
+
+
+def target_rule(value: float, text: str, *, field: str = "target") -> alt.LayerChart:
+    """A dashed horizontal line at ``value`` with ``text`` written on it at the right end."""
+    frame = pd.DataFrame({field: [float(value)], "label": [text]})
+    base = alt.Chart(frame)
+    rule = base.mark_rule(color="#b71c1c", strokeDash=[6, 4]).encode(y=f"{field}:Q")
+    label = base.mark_text(align="right", baseline="bottom", dy=-3, color="#b71c1c",
+                           fontSize=11, x="width").encode(y=f"{field}:Q", text="label:N")
+    return alt.layer(rule, label)
+
+
+FUNNEL_FLAGS = ["above 99.8 %", "above 95 %", "within", "below 95 %", "below 99.8 %"]
+FUNNEL_COLOURS = ["#b2182b", "#d6604d", "#4d4d4d", "#4393c3", "#2166ac"]
+_Z = {"95": 1.96, "998": 3.09}
+_CHAR_PX, _LINE_PX = 6.0, 12.0  # a 10 px label's average character width and line height
+
+
+def _funnel_labels(points: pd.DataFrame, pooled: float, x_max: float, y_max: float,
+                   width: float, height: float) -> pd.DataFrame:
+    """Where each provider's name goes: beside its point, moved up or down (or to the left)
+    until it overlaps no other label, no point and not the pooled-rate line."""
+    def px(n: float, rate: float) -> tuple[float, float]:
+        return math.sqrt(n / x_max) * width, (1 - rate / y_max) * height
+
+    centre_y = px(1, pooled)[1]
+    dots = [px(n, r) for n, r in zip(points["n"], points["rate"], strict=True)]
+    boxes: list[tuple[float, float, float, float]] = [(x - 4, y - 4, x + 4, y + 4)
+                                                      for x, y in dots]
+    rows = []
+    order = sorted(range(len(points)), key=lambda i: dots[i][1])
+    for i in order:
+        x, y = dots[i]
+        name = str(points["name"].iloc[i])
+        w = _CHAR_PX * len(name)
+        best = None
+        for dy in (0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5):
+            for side in ("left", "right") if x + 8 + w > width else ("right", "left"):
+                cy = y + dy * _LINE_PX
+                x0 = x + 8 if side == "right" else x - 8 - w
+                box = (x0, cy - _LINE_PX / 2, x0 + w, cy + _LINE_PX / 2)
+                inside = box[0] >= -40 and box[2] <= width + 40 and box[1] >= 0 and box[3] <= height
+                on_line = box[1] - 1 < centre_y < box[3] + 1
+                clash = any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]
+                            for b in boxes)
+                if inside and not on_line and not clash:
+                    best = (box, side, cy)
+                    break
+            if best:
+                break
+        if best is None:  # nowhere free: beside the point
+            best = ((x + 8, y - 6, x + 8 + w, y + 6), "right", y)
+        box, side, cy = best
+        boxes.append(box)
+        rows.append({"name": name, "side": side,
+                     "n": x_max * ((x + (8 if side == "right" else -8)) / width) ** 2
+                     if x + (8 if side == "right" else -8) > 0 else 0.0,
+                     "rate": max(0.0, (1 - cy / height) * y_max)})
+    return pd.DataFrame(rows, columns=["name", "side", "n", "rate"])
+
+
+def funnel_plot(data: pd.DataFrame, *, rate_title: str = "Upheld rate",
+                n_title: str = "Complaints with a decided outcome", title: str | None = None,
+                width: int = WIDE, height: int = 360) -> alt.LayerChart:
+    """Each provider's rate against its number of complaints (``data``: name, n, count, rate,
+    pooled, flag) with the pooled rate and the 95 % (dashed) and 99.8 % (solid) control limits.
+    The x axis is a square-root scale, so one large provider does not push the rest into a
+    corner; every provider is named beside its point, and no name sits on another or on the
+    pooled-rate line."""
+    if data.empty:
+        p, n_max, top = 0.0, 10.0, 1.0
+    else:
+        p = float(data["pooled"].iloc[0])
+        n_max = float(max(data["n"].max() * 1.15, 10))
+        top = float(min(1.0, max(data["rate"].max(), p) * 1.35 + 0.05))
+    grid = sorted({max(1.0, round(n_max * (i / 120) ** 2, 2)) for i in range(121)})
+    curves = []
+    for lvl, name in (("95", "95 %"), ("998", "99.8 %")):
+        for side, sign in (("lower", -1), ("upper", 1)):
+            for n in grid:
+                se = math.sqrt(p * (1 - p) / n) if n else 0.0
+                curves.append({"n": n, "rate": min(max(p + sign * _Z[lvl] * se, 0.0), 1.0),
+                               "line": f"{name} {side}", "level": name})
+    x_scale = alt.Scale(type="sqrt", domain=[0, n_max], nice=False)
+    y_scale = alt.Scale(domain=[0, top], nice=False, clamp=True)
+    x = alt.X("n:Q", title=n_title, scale=x_scale,
+              axis=alt.Axis(labelOverlap=True, tickCount=6, format="~s"))
+    y = alt.Y("rate:Q", title=rate_title, axis=alt.Axis(format="%"), scale=y_scale)
+    lines = alt.Chart(pd.DataFrame(curves)).mark_line(clip=True).encode(
+        x=x, y=y, detail="line:N",
+        strokeDash=alt.StrokeDash("level:N", title="Control limit",
+                                  scale=alt.Scale(domain=["95 %", "99.8 %"],
+                                                  range=[[4, 3], [1, 0]])),
+        color=alt.value("#757575"))
+    centre = alt.Chart(pd.DataFrame({"rate": [p]})).mark_rule(color="#212121").encode(y="rate:Q")
+    cols = ["name", "n", "count", "rate", "flag"]
+    pts = (data[cols].astype({"name": object, "flag": object}).reset_index(drop=True)
+           if not data.empty else pd.DataFrame({c: [] for c in cols}))
+    points = alt.Chart(pts).mark_point(filled=True, size=80, opacity=1).encode(
+        x=x, y=y,
+        color=alt.Color("flag:N", title="Position",
+                        scale=alt.Scale(domain=FUNNEL_FLAGS, range=FUNNEL_COLOURS)),
+        tooltip=["name:N", alt.Tooltip("n:Q", title=n_title), "count:Q",
+                 alt.Tooltip("rate:Q", format=".1%", title=rate_title), "flag:N"])
+    layers = [lines, centre, points]
+    if not pts.empty:
+        placed = _funnel_labels(pts, p, n_max, top, width, height)
+        for side, align in (("right", "left"), ("left", "right")):
+            part = placed[placed["side"] == side]
+            if not part.empty:
+                layers.append(alt.Chart(part).mark_text(
+                    align=align, baseline="middle", fontSize=10, color="#212121").encode(
+                    x=alt.X("n:Q", scale=x_scale), y=alt.Y("rate:Q", scale=y_scale),
+                    text="name:N"))
+    heading = title or f"{rate_title} by number of {n_title[:1].lower() + n_title[1:]}"
+    return alt.layer(*layers, title=alt.TitleParams(
+        heading, subtitle="Line: the rate over all providers; dashed and solid curves: the "
+                          "95 % and 99.8 % control limits")).properties(width=width,
+                                                                        height=height)
 
 
 def outcome_mix(register: Register) -> alt.Chart:

@@ -19,18 +19,19 @@ from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
               help="Access token (or WORKBENCH_DASHBOARD_TOKEN); --token auto makes one.")
 @click.option("--preheat/--no-preheat", default=True, show_default=True,
               help="Keep a warm kernel per dashboard so pages open fast.")
-@click.option("--pool-size", "pool_size", default=1, show_default=True, type=click.IntRange(1, 4),
-              help="Warm kernels kept per dashboard (with --preheat).")
+@click.option("--pool-size", "pool_size", default=None, type=click.IntRange(1, 6),
+              help="Warm kernels kept per dashboard (with --preheat; default 3 for the "
+                   "scorecard, 1 for the portfolio).")
 @click.option("--cull-idle", "cull_idle", default=600, show_default=True, type=int,
               help="Shut down kernels idle for this many seconds.")
-@click.option("--max-kernels", "max_kernels", default=6, show_default=True,
+@click.option("--max-kernels", "max_kernels", default=4, show_default=True,
               type=click.IntRange(1, 64),
               help="Page kernels at most (warm ones aside): past it, those no browser is "
                    "connected to are shut down, longest idle first.")
-@click.option("--unconnected-cull", "unconnected_cull", default=60, show_default=True,
+@click.option("--unconnected-cull", "unconnected_cull", default=20, show_default=True,
               type=click.IntRange(5), help="Shut down a page kernel no browser is connected to "
                                            "after this many idle seconds.")
-def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: int,
+def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: int | None,
               cull_idle: int, max_kernels: int, unconnected_cull: int) -> None:
     """Serve the scorecard and portfolio dashboards with Voilà (read-only)."""
     from workbench.dashboards import server
@@ -45,6 +46,7 @@ def dashboard(port: int, ip: str, token: str | None, preheat: bool, pool_size: i
                               pool_size=pool_size, cull_idle_seconds=cull_idle,
                               max_kernels=max_kernels, unconnected_cull_seconds=unconnected_cull)
     suffix = f"?token={token}" if token else ""
+    click.echo(f"Dashboards: http://{ip}:{port}/{suffix}")
     click.echo(f"Scorecard: http://{ip}:{port}/voila/render/scorecard_dashboard.ipynb{suffix}")
     click.echo(f"Portfolio: http://{ip}:{port}/voila/render/portfolio_dashboard.ipynb{suffix}")
     os.environ.setdefault("WORKBENCH_READ_ONLY", "1")

@@ -1,4 +1,8 @@
-"""The Voilà dashboards: a provider scorecard and the portfolio, built as widgets from results."""
+"""The Voilà dashboards: a provider scorecard and the portfolio, built as widgets from results.
+
+A page that reads the batch's results.json imports no scikit-learn, SQLAlchemy or openpyxl
+(checked by tests/test_dashboard_speed.py): the kernel of a preheated pool is ready in about a
+second and small. Computing results live (no batch output yet) imports the analysis stack then."""
 
 from __future__ import annotations
 
@@ -24,18 +28,23 @@ from workbench.dashboards.fragments import (  # noqa: F401
     ALL_TYPES,
     CSS,
     PORTFOLIO_COLUMNS,
+    PORTFOLIO_NOTEBOOK,
     SCORECARD_NOTEBOOK,
     SECTION_RAG,
     Tile,
     chart_html,
+    chart_note,
     chart_svg,
     contradictions_html,
     data_quality,
     data_quality_html,
+    date_text,
     empty_html,
     esc,
+    failed_html,
     fmt,
     funnel_chart,
+    funnel_html,
     header_html,
     heading_html,
     headline_html,
@@ -44,6 +53,7 @@ from workbench.dashboards.fragments import (  # noqa: F401
     message_html,
     overdue_actions,
     overdue_html,
+    page_title,
     portfolio_frame,
     portfolio_heading_html,
     portfolio_table_html,
@@ -56,15 +66,14 @@ from workbench.dashboards.fragments import (  # noqa: F401
     tiles_html,
     total_text,
 )
+from workbench.dashboards.scores import close_scores, db_value, open_scores
 from workbench.register.manifest import Manifest, Provider, load_manifest
-from workbench.reports.pack import compute_results
 from workbench.reports.provenance import RESULTS_FILE
 from workbench.reports.results import ProviderResults, apply_assessment, stored_assessment
 from workbench.reports.results import load as load_results
 from workbench.reports.scorecharts import scorecard_charts
 from workbench.rubric.model import load_rubric
 from workbench.scoring.assessment import find_rubric
-from workbench.scoring.store import Store
 
 CHART_MODES = ("svg", "widget")
 MAX_SHOWN_ID = 60
@@ -82,18 +91,13 @@ def results_path(provider: Provider, period: str, root: str | Path | None = None
     return Path(root or outputs_dir()) / period / provider.id / RESULTS_FILE
 
 
-def _db_value(db: str | Path | None) -> str:
-    value = str(db) if db else os.environ.get("WORKBENCH_DB", "")
-    return value or str(outputs_dir() / "workbench.db")
+_db_value = db_value
 
 
 def open_store_readonly(db: str | Path | None = None):
-    """The assessment store when it exists (None for an SQLite file not yet created: the
-    dashboards never create one)."""
-    value = _db_value(db)
-    if "://" not in value and not Path(value).expanduser().is_file():
-        return None
-    return Store(value, create=False)  # not even tables in an empty PostgreSQL database
+    """The assessment store read only when it exists (None for an SQLite file not yet
+    created: the dashboards never create one); SQLite is read without SQLAlchemy."""
+    return open_scores(db)
 
 
 @functools.lru_cache(maxsize=8)
@@ -156,6 +160,7 @@ class DashboardData:
                 self._base[provider.id] = load_results(path)
                 self.sources[provider.id] = "batch output"
             else:
+                from workbench.reports.pack import compute_results  # the analysis stack
 
                 self._base[provider.id] = compute_results(provider, self.manifest,
                                                           period=self.period)
@@ -170,8 +175,7 @@ class DashboardData:
         try:
             return with_store_scores(self.base_results(provider), store)
         finally:
-            if store is not None:
-                store.close()
+            close_scores(store)
 
     def all_results(self) -> tuple[list[ProviderResults], list[str]]:
         """Every provider's results, and a note for each that could not be read."""
@@ -184,8 +188,7 @@ class DashboardData:
                 except WorkbenchError as exc:
                     problems.append(f"{provider.name}: {exc}")
         finally:
-            if store is not None:
-                store.close()
+            close_scores(store)
         return out, problems
 
 
@@ -229,15 +232,15 @@ def chart_view(chart: alt.TopLevelMixin, name: str, mode: str = "svg") -> w.Widg
     return w.HTML(chart_html(chart, name))
 
 
-def warm_up(mode: str = "svg") -> None:
+def warm_up(mode: str = "svg", extra: tuple[str, ...] = (), *,
+            charts_engine: bool = False) -> None:
     """Start the chart engine (and import what the pages use) before a request arrives."""
     if mode == "widget":
-
         enable_offline()
-    chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+    if charts_engine:  # a page that draws charts the batch did not (the portfolio's funnel)
+        chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
     for name in ("workbench.scoring.contradictions", "workbench.reports.redaction",
-                 "workbench.scoring.store", "workbench.scoring.assessment",
-                 "workbench.reports.portfolio"):
+                 "workbench.scoring.assessment", *extra):
         importlib.import_module(name)
 
 
@@ -248,24 +251,40 @@ def _section(title: str, *children: w.Widget | str) -> list[w.Widget | str]:
     return [heading_html(title), *children]
 
 
+# Links from a Voilà page (/voila/render/NAME): the landing page and the portfolio
+HOME_LINK, PORTFOLIO_LINK = "../../", PORTFOLIO_NOTEBOOK
+
+
+def nav_html(*, portfolio: bool = True) -> str:
+    """Links back: to the landing page and (from a scorecard) to the portfolio."""
+    links = [(HOME_LINK, "All providers")]
+    if portfolio:
+        links.append((PORTFOLIO_LINK, "Back to the portfolio"))
+    return ('<nav class="wb-nav" aria-label="Dashboards">'
+            + "".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
+            + "</nav>")
+
+
 def scorecard_body(results: ProviderResults, *, source: str | None = None,
                    charts: str = "svg") -> w.VBox:
     """One provider's scorecard as widgets (no code, nothing personal). With SVG charts the
-    whole scorecard is one HTML widget: the page then builds one widget model, not dozens."""
+    whole scorecard is one HTML widget: the page then builds one widget model, not dozens.
+    A chart with nothing to draw is replaced by a sentence saying why."""
     figures = scorecard_charts(results)
 
     def chart(name: str) -> list[w.Widget | str]:
         if name not in figures:
-            return []
+            return [empty_html(chart_note(results, name))]
         return [chart_html(figures[name], name) if charts == "svg"
                 else chart_view(figures[name], name, charts)]
 
     children: list[w.Widget | str] = [
         header_html(results, source),
         *_section("Assessment", headline_html(results) + sections_html(results)),
+        *_section("What was scored No, and what will be done", failed_html(results)),
         *_section("Key performance indicators", tiles_html(kpi_tiles(results))),
         *_section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
-        *_section("Root causes", *chart("pareto")),
+        *_section("Root causes of upheld complaints", *chart("pareto")),
         *_section("Themes", themes_html(results), *chart("themes")),
         *_section("Overdue improvement actions", overdue_html(results)),
         *_section("Data quality", data_quality_html(results)),
@@ -277,8 +296,12 @@ def scorecard_body(results: ProviderResults, *, source: str | None = None,
                   layout=w.Layout(width="100%"))
 
 
-def provider_options(manifest: Manifest) -> list[tuple[str, str]]:
-    return [(f"{p.name} ({p.id})", p.id) for p in manifest.providers]
+CHOOSE = "Choose a provider"
+
+
+def provider_options(manifest: Manifest) -> list[tuple[str, str | None]]:
+    """The picker's options: a "Choose a provider" prompt, then every provider."""
+    return [(CHOOSE, None), *((f"{p.name} ({p.id})", p.id) for p in manifest.providers)]
 
 
 def scorecard_view(data: DashboardData, requested: str | None, *,
@@ -288,11 +311,13 @@ def scorecard_view(data: DashboardData, requested: str | None, *,
     message = w.HTML()
     body = w.VBox()
     picker = w.Dropdown(options=provider_options(data.manifest), value=None,
-                        description="Provider", layout=w.Layout(width="32em"))
+                        description="Provider", layout=w.Layout(width="36em"))
+    choose = ('<p class="wb-choose" data-page-title="Complaints scorecard: choose a provider" '
+              'data-provider="">Choose a provider from the list to see its scorecard.</p>')
 
     def show(provider_id: str | None) -> None:
         if provider_id is None:
-            body.children = []
+            body.children = [w.HTML(choose)]
             return
         try:
             results = data.results(provider_id)
@@ -307,14 +332,17 @@ def scorecard_view(data: DashboardData, requested: str | None, *,
     def on_pick(change: dict) -> None:
         show(change["new"])
 
-    if requested is not None and data.provider(requested) is None:
+    if requested is not None and requested.strip() and data.provider(requested) is None:
         message.value = message_html(unknown_message(requested))
+        show(None)
+    elif requested is not None and not requested.strip():
+        show(None)  # ?provider= with no id: the picker, nothing chosen yet
     else:
         picker.value = requested if requested is not None else data.ids[0]
         show(picker.value)
     picker.observe(on_pick, "value")
-    return w.VBox([w.HTML(CSS), picker, message, body], layout=w.Layout(width="100%")
-                  ).add_class("wb-dash")
+    return w.VBox([w.HTML(CSS + nav_html()), picker, message, body],
+                  layout=w.Layout(width="100%")).add_class("wb-dash")
 
 
 def scorecard_app(manifest_path: str | Path | None = None, period: str | None = None,
@@ -343,7 +371,7 @@ def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
     type_pick = w.Dropdown(options=[ALL_TYPES, *types], value=ALL_TYPES, description="Service")
     sort_pick = w.Dropdown(options=[(v, k) for k, v in PORTFOLIO_COLUMNS.items()],
                            value="total_pct", description="Sort by")
-    ascending = w.ToggleButton(value=False, description="Descending", icon="sort-amount-desc")
+    ascending = w.ToggleButton(value=False, description="Descending")
     measure = w.Dropdown(options=[("Upheld rate", "upheld"), ("Escalation rate", "escalated")],
                          value="upheld", description="Funnel")
     table_box, funnel_box = w.HTML(), w.VBox()
@@ -354,13 +382,15 @@ def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
 
     def refresh(_change: Any = None) -> None:
         ascending.description = "Ascending" if ascending.value else "Descending"
-        ascending.icon = "sort-amount-asc" if ascending.value else "sort-amount-desc"
         shown = sort_table(table, sort_pick.value, ascending.value, type_pick.value)
         table_box.value = portfolio_table_html(shown)
+        if charts == "svg":
+            funnel_box.children = [w.HTML(funnel_html(results, shown, measure.value))]
+            return
         chart = funnel_chart(results, shown, measure.value)
         funnel_box.children = ([chart_view(chart, "funnel", charts)] if chart is not None else
-                               [w.HTML(empty_html("No funnel plot: no provider has enough "
-                                                  "decided complaints."))])
+                               [w.HTML(empty_html("No funnel plot: no provider shown has "
+                                                  "enough complaints to plot."))])
 
     def on_drill(change: dict) -> None:
         pid = change["new"]
@@ -375,7 +405,7 @@ def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
     notes = "".join(message_html(p) for p in problems)
     heading = portfolio_heading_html(data.manifest.commissioner, data.period, len(results))
     return w.VBox([
-        w.HTML(CSS + heading + notes),
+        w.HTML(CSS + nav_html(portfolio=False) + heading + notes),
         w.HBox([type_pick, sort_pick, ascending]), table_box,
         w.HTML(heading_html("Funnel plot")), measure, funnel_box,
         w.HTML(heading_html("Provider scorecard")), drill, drill_box,
@@ -385,7 +415,7 @@ def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
 def portfolio_app(manifest_path: str | Path | None = None, period: str | None = None,
                   db: str | Path | None = None, *, charts: str = "svg") -> w.Widget:
     """The portfolio dashboard (figures and scores read when the page is requested)."""
-    warm_up(charts)
+    warm_up(charts, ("workbench.reports.portfolio",), charts_engine=True)
     try:
         data = DashboardData(manifest_path, period, db)
         data.preload()

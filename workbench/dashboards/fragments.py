@@ -1,9 +1,15 @@
-"""The dashboards' HTML fragments, rendered from templates/_dashboard.html.j2, and their figures."""
+"""The dashboards' HTML fragments, rendered from templates/_dashboard.html.j2, and their figures.
+
+Only what a page that reads results.json needs is imported here (no scikit-learn, SQLAlchemy or
+openpyxl: a dashboard kernel starts in about a second); the portfolio's tables are imported when
+a portfolio is drawn."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import itertools
+import json
 import math
 import numbers
 import re
@@ -17,17 +23,54 @@ import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
 
-from workbench.analysis.measures import coverage_text, measure
+from workbench.analysis import measures as measures_mod
+from workbench.analysis.charts import funnel_plot as draw_funnel
+from workbench.analysis.measures import coverage_text, expected_text, measure, value_text
 from workbench.reports import htmlreport
-from workbench.reports.excel import Rag
-from workbench.reports.portfolio import funnel_data, funnel_plot, pooled_rate, portfolio_table
 from workbench.reports.redaction import redact
 from workbench.reports.results import ProviderResults, theme_table
-from workbench.reports.scorecard import expected_text, kpi_rag
 
 SCORECARD_NOTEBOOK = "scorecard_dashboard.ipynb"
-SECTION_RAG = Rag(green=80, amber=60)
+PORTFOLIO_NOTEBOOK = "portfolio_dashboard.ipynb"
 ACTION_TEXT_LIMIT = 200
+# Longer lists show this many rows, the rest behind "show all"
+SHOWN_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Rag:
+    """Green at or past ``green``, amber at or past ``amber``, else red (the other way round
+    when a lower value is better)."""
+
+    green: float
+    amber: float
+    higher_is_better: bool = True
+
+    def status(self, value: float) -> str:
+        if self.higher_is_better:
+            return "green" if value >= self.green else "amber" if value >= self.amber else "red"
+        return "green" if value <= self.green else "amber" if value <= self.amber else "red"
+
+
+SECTION_RAG = Rag(green=80, amber=60)
+
+
+def date_text(value: Any, *, time: bool = False) -> str:
+    """A date as "4 Jul 2023" (with ``time``, a date-time as "4 Jul 2023 14:05"); "" for none."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if time or "T" in value
+                     else dt.date.fromisoformat(value[:10]))
+        except ValueError:
+            return value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    text = f"{value.day} {value:%b %Y}"
+    if time and isinstance(value, dt.datetime):
+        text += f" {value:%H:%M}"
+    return text
 
 
 def esc(value: Any) -> str:
@@ -138,9 +181,18 @@ def total_text(results: ProviderResults) -> str:
     return f"{total} / {results.max_score}"
 
 
+def page_title(results: ProviderResults) -> str:
+    """The browser tab's title: provider and period."""
+    return f"{results.provider_name}: complaints scorecard {results.period}"
+
+
 def header_html(results: ProviderResults, source: str | None = None) -> str:
-    when = (results.last_updated.strftime("%d %b %Y %H:%M") if results.last_updated else None)
-    return _render("header", results, when, source)
+    """The provider, its service, the period, the as-of date, the rubric's title and who last
+    saved an answer; a note when the figures were computed now rather than by the batch."""
+    when = date_text(results.last_updated, time=True) if results.last_updated else None
+    live = source if source and not source.startswith("batch") else None
+    return _render("header", results, when, live, date_text(results.as_of),
+                   results.rubric_title or results.rubric_id, page_title(results))
 
 
 def headline_html(results: ProviderResults) -> str:
@@ -152,6 +204,17 @@ def headline_html(results: ProviderResults) -> str:
 def sections_html(results: ProviderResults) -> str:
     return _render("sections", [(s, rag_of(s.pct), max(0.0, min(100.0, s.pct)))
                                 for s in results.sections])
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """Red/amber/green of a figure against the rubric's expected level (measures.rag)."""
+
+    key: str
+    expectations: dict[str, Any]
+
+    def status(self, value: Any) -> str | None:
+        return measures_mod.rag(self.key, value, self.expectations)
 
 
 @dataclass(frozen=True)
@@ -186,7 +249,11 @@ def kpi_tiles(results: ProviderResults) -> list[Tile]:
                  expected_text(key, expectations)]
         return "; ".join(p for p in parts if p)
 
-    specs: list[tuple[str, str, Any, str, str, Rag | None, str]] = [
+    def kpi_rag(key: str, _expectations: Any) -> _Expected | None:
+        return _Expected(key, expectations) if expectations.get(
+            measures_mod.INDICATOR_OF.get(key, key)) else None
+
+    specs: list[tuple[str, str, Any, str, str, Rag | _Expected | None, str]] = [
         ("complaints", "Complaints received", k.get("complaints"), "", "", None, ""),
         ("acknowledged_within_target_pct", measure("acknowledged_within_target_pct").label,
          k.get("acknowledged_within_target_pct"), " %",
@@ -230,33 +297,71 @@ def _as_pct(frame: pd.DataFrame, *cols: str) -> None:
             frame[col] = (100 * pd.to_numeric(frame[col], errors="coerce")).round(1)
 
 
+def _phrase(value: Any) -> str:
+    """A theme's label or phrases as one readable line ("missed calls · late visits")."""
+    if isinstance(value, list | tuple):
+        return " · ".join(str(v) for v in value if str(v).strip())
+    return "" if is_missing(value) else str(value)
+
+
+def theme_rows(results: ProviderResults) -> pd.DataFrame:
+    """Themes by size: a readable label (the themes' phrases or label when they carry one,
+    else their top terms), a redacted example of their wording when they carry one, and how
+    many complaints and what share they hold."""
+    themes = theme_table(results.themes, "themes")
+    if themes.empty:
+        return pd.DataFrame(columns=["label", "example", "size", "share"])
+    label_col = next((c for c in ("phrases", "title", "label", "terms") if c in themes), None)
+    labels = [_phrase(v) for v in themes[label_col]] if label_col else [""] * len(themes)
+    if "terms" in themes:  # a label that is only the first terms again: show the terms
+        labels = [lab or _phrase(t) for lab, t in zip(labels, themes["terms"], strict=True)]
+    labels = [lab[:1].upper() + lab[1:] if lab else f"Theme {n}"
+              for lab, n in zip(labels, range(1, len(themes) + 1), strict=True)]
+    example_col = next((c for c in ("example", "example_text", "quote") if c in themes), None)
+    examples = ([redact(_phrase(v))[:ACTION_TEXT_LIMIT] for v in themes[example_col]]
+                if example_col else [""] * len(themes))
+    out = pd.DataFrame({"label": labels, "example": examples,
+                        "size": pd.to_numeric(themes.get("size"), errors="coerce"),
+                        "share": (100 * pd.to_numeric(themes.get("share"), errors="coerce"))
+                        .round(1)})
+    return out.sort_values("size", ascending=False, na_position="last")
+
+
+def _flagged(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[frame["emerging"].astype(bool)] if "emerging" in frame else frame
+    out = out.copy()
+    for col in ("share", "baseline_share"):
+        if col in out:
+            out[col] = (100 * pd.to_numeric(out[col], errors="coerce")).round(1)
+    if "label" in out:
+        out["label"] = [_phrase(v) for v in out["label"]]
+    return out
+
+
 def themes_html(results: ProviderResults) -> str:
-    """Themes (label, top terms, size, share) and the emerging themes and types; no example
-    references."""
-    themes = theme_table(results.themes, "themes").copy()
-    if not themes.empty:
-        if "terms" in themes:
-            themes["terms"] = themes["terms"].map(
-                lambda t: ", ".join(map(str, t)) if isinstance(t, list | tuple) else t)
-        _as_pct(themes, "share")
-    emerging = theme_table(results.themes, "emerging")
-    emerging_types = theme_table(results.themes, "emerging_types")
-    flagged = [frame[frame["emerging"].astype(bool)] if "emerging" in frame else frame
-               for frame in (emerging, emerging_types)]
-    for frame in flagged:
-        _as_pct(frame, "share", "baseline_share")
+    """Themes (readable label, an example of their wording, size, share) and the emerging
+    themes and complaint types; no complaint references."""
+    themes = theme_rows(results)
+    columns = {"label": "Theme", "size": "Complaints", "share": "Share %"}
+    if themes["example"].astype(bool).any():
+        columns = {"label": "Theme", "example": "Example (redacted)", "size": "Complaints",
+                   "share": "Share %"}
+    why = ("No themes: the register records no complaint descriptions to read themes from."
+           if results.themes is None else "No themes found in the complaint descriptions.")
     rising = {"quarter": "Quarter", "count": "Complaints", "share": "Share %",
-              "baseline_share": "Earlier share %", "ratio": "Ratio"}
+              "baseline_share": "Earlier share %", "ratio": "Times the earlier share"}
     rising_numbers = ("count", "share", "baseline_share", "ratio")
     return _render(
         "themes",
-        table_view(themes, {"theme": "Theme", "label": "Label", "terms": "Top terms",
-                            "size": "Complaints", "share": "Share %"},
-                   css="wb-themes", empty="No themes found.", numeric=("size", "share")),
-        table_view(flagged[0], {"label": "Theme", **rising}, css="wb-emerging",
-                   empty="No emerging theme this period.", numeric=rising_numbers),
-        table_view(flagged[1], {"type": "Type", **rising}, css="wb-emerging-types",
-                   empty="No emerging complaint type.", numeric=rising_numbers))
+        table_view(themes, columns, css="wb-themes", empty=why, numeric=("size", "share")),
+        table_view(_flagged(theme_table(results.themes, "emerging")),
+                   {"label": "Theme", **rising}, css="wb-emerging",
+                   empty="No theme rose significantly in the latest quarter.",
+                   numeric=rising_numbers),
+        table_view(_flagged(theme_table(results.themes, "emerging_types")),
+                   {"type": "Type", **rising}, css="wb-emerging-types",
+                   empty="No complaint type rose significantly in the latest quarter.",
+                   numeric=rising_numbers))
 
 
 def overdue_actions(results: ProviderResults) -> pd.DataFrame:
@@ -278,40 +383,135 @@ def overdue_actions(results: ProviderResults) -> pd.DataFrame:
     return out.sort_values("days_overdue", ascending=False, na_position="last")
 
 
+def long_table_html(frame: pd.DataFrame, columns: dict[str, str], *, css: str, empty: str,
+                    numeric: Iterable[str] = (), what: str = "rows") -> str:
+    """A table showing its first SHOWN_ROWS rows, the rest behind a "show all" (<details>)."""
+    numeric = tuple(numeric)
+    head = table_view(frame.head(SHOWN_ROWS), columns, css=css, empty=empty, numeric=numeric)
+    rest = (table_view(frame.iloc[SHOWN_ROWS:], columns, css=css, empty=empty, numeric=numeric)
+            if len(frame) > SHOWN_ROWS else None)
+    return _render("long_table", head, rest, len(frame), what)
+
+
 def overdue_html(results: ProviderResults) -> str:
-    return table_html(overdue_actions(results),
-                      {"reference": "Reference", "action": "Action", "due": "Due",
-                       "days_overdue": "Days overdue"},
-                      css="wb-overdue", empty="No overdue actions.", numeric=("days_overdue",))
+    frame = overdue_actions(results)
+    frame["due"] = [date_text(d) for d in frame["due"]]
+    summary = results.actions_summary or {}
+    if frame.empty:
+        empty = ("No overdue actions." if isinstance(results.actions, pd.DataFrame)
+                 and not results.actions.empty else
+                 "No overdue actions: the register records no improvement actions with a due "
+                 "date." if not summary.get("total") else "No overdue actions.")
+    else:
+        empty = "No overdue actions."
+    return long_table_html(frame, {"reference": "Complaint", "action": "Action",
+                                   "due": "Due", "days_overdue": "Days overdue"},
+                           css="wb-overdue", empty=empty, numeric=("days_overdue",),
+                           what="overdue actions")
+
+
+FAILED_STATUS = {"overdue": "Overdue", "open": "In hand", "no action": "No action recorded"}
+
+
+def failed_rows(results: ProviderResults) -> pd.DataFrame:
+    """Every item scored No with its action: item, requirement, action, owner's role, due
+    date ("4 Jul 2023"), status in words. Free text is redacted (the store's text is the
+    auditor's, but may name someone)."""
+    cols = ["id", "section_name", "text", "action", "owner", "due", "status", "rag"]
+    rows = []
+    for f in results.failed_items or []:
+        status = str(f.get("status") or "")
+        rows.append({"id": f.get("id"), "section_name": f.get("section_name"),
+                     "text": f.get("text"),
+                     "action": redact(f.get("action") or "")[:ACTION_TEXT_LIMIT] or "–",
+                     "owner": redact(f.get("owner") or "") or "–",
+                     "due": date_text(f.get("due")) or "–",
+                     "status": FAILED_STATUS.get(status, status),
+                     "rag": {"overdue": "red", "no action": "red", "open": "amber"}.get(status)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def failed_html(results: ProviderResults) -> str:
+    """"What was scored No, and what will be done": each No item and its action."""
+    if results.total_score is None:
+        return empty_html("Not scored yet: no answers are saved for this provider and period, "
+                          "so no item has been scored No.")
+    rows = failed_rows(results)
+    counts = {k: int((rows["status"] == v).sum()) for k, v in FAILED_STATUS.items()}
+    return _render("failed", rows.to_dict("records"), counts)
 
 
 def data_quality(results: ProviderResults) -> pd.DataFrame:
-    """Data-quality issues counted by check and severity (never the values)."""
+    """Data-quality issues counted by check (in plain English) and severity (never the
+    values)."""
     issues = results.issues if isinstance(results.issues, pd.DataFrame) else pd.DataFrame()
     if issues.empty or "check" not in issues:
         return pd.DataFrame(columns=["check", "severity", "issues"])
     keys = [c for c in ("check", "severity") if c in issues]
-    return (issues.groupby(keys, dropna=False).size().rename("issues").reset_index()
-            .sort_values("issues", ascending=False))
+    out = (issues.groupby(keys, dropna=False).size().rename("issues").reset_index()
+           .sort_values("issues", ascending=False))
+    out["check"] = [measures_mod.check_label(c) for c in out["check"]]
+    if "severity" in out:
+        out["severity"] = out["severity"].map({"error": "Error", "warning": "Warning"}
+                                              ).fillna(out["severity"])
+    return out
 
 
 def data_quality_html(results: ProviderResults) -> str:
     n = len(results.issues) if isinstance(results.issues, pd.DataFrame) else 0
     counts = table_view(data_quality(results), {"check": "Check", "severity": "Severity",
-                                                "issues": "Issues"},
+                                                "issues": "Rows"},
                         css="wb-dq", empty="No data-quality issues.", numeric=("issues",))
     return _render("data_quality", n, results.register_rows, counts)
 
 
-def contradictions_html(results: ProviderResults) -> str:
+def contradiction_rows(results: ProviderResults) -> pd.DataFrame:
+    """Answers the register contradicts, every measure by its plain-English label and the
+    expected level in words ("at least 95 %")."""
     frame = results.contradictions if isinstance(results.contradictions, pd.DataFrame) \
         else pd.DataFrame()
-    return table_html(frame, {"item": "Item", "text": "Item text", "answer": "Answer",
-                              "kpi": "Measure", "figure": "Figure", "op": "Expected",
-                              "threshold": "Threshold", "suggestion": "Data suggests"},
+    cols = ["item", "text", "answer", "measure", "figure", "expected", "suggestion"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for r in frame.astype(object).to_dict("records"):
+        kpi = str(r.get("kpi") or "")
+        rows.append({"item": r.get("item"), "text": r.get("text"),
+                     "answer": str(r.get("answer") or "").capitalize(),
+                     "measure": measure(kpi).label if kpi else "",
+                     "figure": value_text(kpi, r.get("figure")) if kpi else r.get("figure"),
+                     "expected": measures_mod.threshold_text(kpi, str(r.get("op")),
+                                                             r.get("threshold")),
+                     "suggestion": str(r.get("suggestion") or "").capitalize()})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def contradictions_html(results: ProviderResults) -> str:
+    return table_html(contradiction_rows(results),
+                      {"item": "Item", "text": "Requirement", "answer": "Answer",
+                       "measure": "Measure", "figure": "Figure", "expected": "Expected",
+                       "suggestion": "The register suggests"},
                       css="wb-contradictions",
-                      empty="No answer is contradicted by the register.",
-                      numeric=("figure", "threshold"))
+                      empty="No answer is contradicted by the register.")
+
+
+def chart_note(results: ProviderResults, name: str) -> str:
+    """Why a scorecard chart is not drawn."""
+    k = results.kpis or {}
+    if name == "pareto":
+        cov = (k.get("coverage") or {}).get("indicators.rca_coverage_pct") or {}
+        if cov.get("known") is None and cov.get("reason"):
+            return f"No root causes to chart: {cov['reason']}."
+        if not (k.get("outcomes") or {}).get("upheld") and not (
+                k.get("outcomes") or {}).get("partly_upheld"):
+            return "No root causes to chart: no complaint was upheld in this period."
+        return ("No root causes to chart: none of the upheld complaints has a root cause "
+                "recorded.")
+    if name == "volumes":
+        return "No monthly figures: the register records no dates received."
+    if name == "timeliness":
+        return "No quarterly timeliness figures: the register records no dates received."
+    return "No themes to chart: the register records no complaint descriptions."
 
 
 # ---------------------------------------------------------------- charts (aggregates only)
@@ -320,10 +520,35 @@ _counter = itertools.count()
 _ID_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
+def _renderer_version() -> str | None:
+    """vl-convert's version as its module reports it ("1.9.0" for the distribution
+    1.9.0.post1), read without importing it (its engine costs a kernel ~100 MB)."""
+    try:
+        from importlib.metadata import version
+
+        return re.sub(r"\.post\d+$", "", version("vl-convert-python"))
+    except Exception:
+        return None
+
+
+def _cached_svg(chart: alt.TopLevelMixin) -> str | None:
+    """The SVG the batch drew for this chart, from the shared chart cache (None on a miss)."""
+    version = _renderer_version()
+    if version is None or htmlreport.chart_cache_folder() is None:
+        return None
+    spec = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+    cached = htmlreport._chart_cache_file(spec, version)
+    try:
+        return cached.read_text(encoding="utf-8") if cached is not None else None
+    except OSError:
+        return None
+
+
 def chart_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as inline SVG (vl-convert, offline), its ids made unique in the page. Read from
-    the batch's chart cache when it drew this chart already (the dashboards never write it)."""
-    svg = htmlreport.chart_svg(chart, store=False)
+    the batch's chart cache when it drew this chart already (the dashboards never write it);
+    vl-convert is started only for a chart the batch did not draw."""
+    svg = _cached_svg(chart) or htmlreport.chart_svg(chart, store=False)
     prefix = f"wb{next(_counter)}-"
     return _ID_REF.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
 
@@ -337,7 +562,8 @@ def chart_html(chart: alt.TopLevelMixin, name: str) -> str:
 
 PORTFOLIO_COLUMNS: dict[str, str] = {
     "name": "Provider", "service_type": "Service type", "total_score": "Total score",
-    "total_pct": "Total %", "complaints": "Complaints",
+    "total_pct": "Total %", "no_items": "Items scored No",
+    "no_item_actions_overdue": "No-item actions overdue", "complaints": "Complaints",
     "complaints_per_100": "Complaints per 100 users", "upheld_pct": "% upheld",
     "acknowledged_within_target_pct": "% acknowledged in target",
     "responded_within_target_pct": "% responded in target",
@@ -345,13 +571,22 @@ PORTFOLIO_COLUMNS: dict[str, str] = {
     "rca_coverage": "% root cause recorded", "overdue_actions": "Overdue actions",
 }
 ALL_TYPES = "All service types"
+FUNNELS = {"upheld": ("Upheld rate", "Complaints with a decided outcome"),
+           "escalated": ("Escalation rate", "Complaints")}
 
 
 def portfolio_frame(results: list[ProviderResults]) -> pd.DataFrame:
-    """The portfolio table (small counts shown as "<5") for the dashboard."""
+    """The portfolio table (small counts shown as "<5") with each provider's count of items
+    scored No and of their actions overdue."""
+    from workbench.reports.portfolio import portfolio_table
 
-    return portfolio_table(results) if results else pd.DataFrame(
-        columns=["provider", *PORTFOLIO_COLUMNS])
+    if not results:
+        return pd.DataFrame(columns=["provider", *PORTFOLIO_COLUMNS])
+    table = portfolio_table(results)
+    summaries = {r.provider_id: r.summary() for r in results}
+    for key in ("no_items", "no_item_actions_overdue"):
+        table[key] = [summaries[p].get(key) for p in table["provider"]]
+    return table
 
 
 def _sort_value(value: Any) -> float | str | None:
@@ -376,26 +611,69 @@ def sort_table(table: pd.DataFrame, column: str, ascending: bool = True,
     return table.iloc[present + missing]
 
 
-def scorecard_link(provider_id: str) -> str:
-    """The relative link to a provider's scorecard page."""
-    return f"{SCORECARD_NOTEBOOK}?provider={quote(provider_id, safe='')}"
+def scorecard_link(provider_id: str, prefix: str = "") -> str:
+    """The link to a provider's scorecard page (relative to /voila/render/ without
+    ``prefix``)."""
+    return f"{prefix}{SCORECARD_NOTEBOOK}?provider={quote(provider_id, safe='')}"
 
 
 def portfolio_heading_html(commissioner: str, period: str, providers: int) -> str:
     return _render("portfolio_heading", commissioner, period, providers)
 
 
-def portfolio_table_html(table: pd.DataFrame) -> str:
+def portfolio_table_html(table: pd.DataFrame, prefix: str = "") -> str:
     """The portfolio table; each provider name links to its scorecard."""
     columns = [(c, PORTFOLIO_COLUMNS[c]) for c in PORTFOLIO_COLUMNS if c in table.columns]
-    rows = [{**row, "link": scorecard_link(row["provider"])}
+    rows = [{**row, "link": scorecard_link(row["provider"], prefix)}
             for row in table.astype(object).to_dict("records")]
     return _render("portfolio_table", columns, rows)
+
+
+def funnel_left_out(table: pd.DataFrame, data: pd.DataFrame, measure: str = "upheld"
+                    ) -> list[tuple[str, str]]:
+    """The providers of ``table`` the funnel plot leaves out, each with the reason."""
+    from workbench.reports.portfolio import FUNNEL_MEASURES, is_suppressed
+
+    num_col, den_col = FUNNEL_MEASURES[measure]
+    shown = set(data["provider"]) if "provider" in data else set()
+    out = []
+    for row in table.astype(object).to_dict("records"):
+        if row["provider"] in shown:
+            continue
+        x, n = row.get(num_col), row.get(den_col)
+        if is_suppressed(x) or is_suppressed(n):
+            why = "fewer than 5 complaints to count (small numbers are not shown)"
+        elif is_missing(x) and measure == "escalated":
+            why = "its register does not record escalation"
+        elif is_missing(n) or not n:
+            why = "no complaints with a decided outcome" if measure == "upheld" \
+                else "no complaints"
+        else:
+            why = "its figures are not known"
+        out.append((str(row["name"]), why))
+    return out
 
 
 def funnel_chart(results: list[ProviderResults], table: pd.DataFrame,
                  measure: str = "upheld") -> alt.TopLevelMixin | None:
     """The funnel plot of the providers in ``table`` against the sector's pooled rate."""
+    from workbench.reports.portfolio import funnel_data, pooled_rate
 
     data = funnel_data(table, measure, pooled=pooled_rate(results, measure))
-    return None if data.empty else funnel_plot(data)
+    if data.empty:
+        return None
+    rate_title, n_title = FUNNELS[measure]
+    return draw_funnel(data, rate_title=rate_title, n_title=n_title)
+
+
+def funnel_html(results: list[ProviderResults], table: pd.DataFrame,
+                measure: str = "upheld") -> str:
+    """The funnel plot and a note naming the providers left out and why."""
+    from workbench.reports.portfolio import funnel_data, pooled_rate
+
+    data = funnel_data(table, measure, pooled=pooled_rate(results, measure))
+    left_out = funnel_left_out(table, data, measure)
+    chart = funnel_chart(results, table, measure) if not data.empty else None
+    body = (chart_html(chart, "funnel") if chart is not None else
+            empty_html("No funnel plot: no provider shown has enough complaints to plot."))
+    return body + _render("left_out", left_out)

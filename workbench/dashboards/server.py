@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import secrets
@@ -11,17 +12,26 @@ from pathlib import Path
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.contents.largefilemanager import LargeFileManager
+from jupyter_server.utils import url_path_join
 from tornado import ioloop, web
 from traitlets import Int, List, Unicode
 from voila.app import Voila
+from voila.handler import BaseVoilaHandler
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import NOTEBOOKS_DIR
 
+# Voilà's page template, without the CDN stylesheets, and the title and address-bar script
+VOILA_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "voila"
+# Preheated kernels per dashboard: a manager opening scorecards back to back takes one per
+# page while the pool refills behind (a kernel is ready in a few seconds: it imports only what
+# a page reading results.json needs), and each one costs ~130 MB
+POOL_SIZES = {"scorecard_dashboard.ipynb": 3, "portfolio_dashboard.ipynb": 1}
+
 DASHBOARDS = ("scorecard_dashboard.ipynb", "portfolio_dashboard.ipynb")
 # Front-end extensions installed for JupyterLab (Altair's JupyterChart, code highlighting) that
 # the dashboard pages do not use
-UNUSED_EXTENSIONS = ("anywidget", "jupyterlab_pygments")
+UNUSED_EXTENSIONS = ("anywidget", "jupyterlab_pygments", "@voila-dashboards/jupyterlab-preview")
 
 # Voilà's page and the widget manager use inline scripts and eval; everything else is same-origin
 # only (no CDN: charts render from bundled code), and no other site may frame the dashboards.
@@ -92,6 +102,20 @@ class SecurityHeaders(web.OutputTransform):
         return status_code, headers, chunk
 
 
+class LandingHandler(BaseVoilaHandler):
+    """The landing page `/`: the portfolio at a glance and every provider's scorecard link,
+    drawn from the batch's results.json and the store in the server itself (no kernel)."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        from workbench.dashboards import landing  # pandas and the results, on first use
+
+        page = await asyncio.to_thread(landing.landing_page)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+        self.finish(page)
+
+
 class DashboardServer(Voila):
     """Voilà with the dashboards-only contents manager, security headers on every response and
     a bounded number of kernels."""
@@ -101,6 +125,17 @@ class DashboardServer(Voila):
     unconnected_cull_seconds = Int(
         60, help="Shut down a page kernel no browser has connected to (or that every browser "
                  "left) after this many idle seconds.").tag(config=True)
+
+    def setup_template_dirs(self):
+        super().setup_template_dirs()
+        # our index.html.j2 first; it extends Voilà's own "lab/index.html.j2"
+        self.template_paths = [str(VOILA_TEMPLATES), *self.template_paths]
+
+    def init_handlers(self):
+        handlers = [h for h in super().init_handlers()
+                    if not (h[0] == self.server_url and "TreeHandler" in h[1].__name__)]
+        return [(url_path_join(self.server_url, r"/?"), LandingHandler,
+                 {"voila_configuration": self.voila_configuration}), *handlers]
 
     def init_settings(self):
         settings = super().init_settings()
@@ -146,10 +181,17 @@ class DashboardServer(Voila):
         return doomed
 
 
+def pool_config(pool_size: int | None, root: Path) -> dict[str, dict[str, int]]:
+    """Voilà's kernel_pools_config: POOL_SIZES per dashboard (``pool_size`` for each, when
+    given), keyed by the notebook's path as Voilà names it."""
+    return {name: {"pool_size": pool_size or size} for name, size in POOL_SIZES.items()}
+
+
 def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = None,
-                preheat: bool = False, pool_size: int = 1, cull_idle_seconds: int = 600,
-                root: Path = NOTEBOOKS_DIR, open_browser: bool = False, max_kernels: int = 6,
-                unconnected_cull_seconds: int = 60) -> list[str]:
+                preheat: bool = False, pool_size: int | None = None,
+                cull_idle_seconds: int = 600, root: Path = NOTEBOOKS_DIR,
+                open_browser: bool = False, max_kernels: int = 4,
+                unconnected_cull_seconds: int = 20) -> list[str]:
     """The Voilà command-line arguments for the dashboard server (tested; launch uses them)."""
     missing = [d for d in DASHBOARDS if not (root / d).exists()]
     if missing:
@@ -178,9 +220,12 @@ def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = 
         f"--Voila.token={token or ''}",
     ]
     if preheat:
-        # Refill the pool a little after a page is served, not while it is being drawn.
-        argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
-                 "--VoilaKernelManager.fill_delay=8",
+        # Refill at once: a request takes the oldest kernel of the pool, ready or still
+        # starting, so a refill started early is what keeps back-to-back pages fast.
+        pools = pool_config(pool_size, root)
+        argv += ["--preheat_kernel=True", f"--pool_size={pool_size or 1}",
+                 f"--VoilaKernelManager.kernel_pools_config={pools!r}",
+                 "--VoilaKernelManager.fill_delay=0",
                  f"--VoilaKernelManager.preheat_denylist=['{not_dashboards}']"]
     return [a for a in argv if a]
 

@@ -13,14 +13,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from workbench.analysis import charts
 from workbench.analysis.measures import coverage_text
-from workbench.reports.excel import (
-    PCT_FORMAT,
-    new_workbook,
-    save_workbook,
-    write_frame,
-    write_pairs,
-)
 from workbench.reports.htmlreport import (
     SUPPRESSED,
     chart_svg,
@@ -283,43 +277,14 @@ FLAG_COLOURS = ["#b2182b", "#ef8a62", "#4d4d4d", "#67a9cf", "#2166ac"]
 
 
 def funnel_plot(data: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
-    """Rate against denominator per provider, with the pooled rate and the 95 % (dashed) and
-    99.8 % (solid) control limits; points coloured by flag."""
+    """The funnel plot of ``data`` (funnel_data) as the dashboards draw it: rate against its
+    denominator, pooled rate and control limits, every provider named (charts.funnel_plot)."""
     measure = data.attrs.get("measure", "upheld")
     _, den_col = FUNNEL_MEASURES.get(measure, ("upheld", "decided"))
-    if data.empty:
-        p, n_max = 0.0, 10
-    else:
-        p, n_max = float(data["pooled"].iloc[0]), int(max(data["n"].max() * 1.1, 10))
-    grid = np.unique(np.linspace(1, n_max, 200).round().astype(int))
-    lim = limits(p, grid)
-    curves = pd.concat([
-        pd.DataFrame({"n": grid, "rate": lim[f"{side}{lvl}"], "line": f"{name} {side}",
-                      "level": name})
-        for lvl, name in (("95", "95 %"), ("998", "99.8 %")) for side in ("lower", "upper")])
-    x = alt.X("n:Q", title=f"{den_col.capitalize()} complaints", scale=alt.Scale(zero=True))
-    y = alt.Y("rate:Q", title=f"{measure.capitalize()} rate", axis=alt.Axis(format="%"),
-              scale=alt.Scale(domain=[0, 1]))
-    lines = alt.Chart(curves).mark_line().encode(
-        x=x, y=y, detail="line:N",
-        strokeDash=alt.StrokeDash("level:N", title="Control limit",
-                                  scale=alt.Scale(domain=["95 %", "99.8 %"],
-                                                  range=[[4, 3], [1, 0]])),
-        color=alt.value("#888888"))
-    centre = alt.Chart(pd.DataFrame({"rate": [p]})).mark_rule(color="#333333").encode(y="rate:Q")
-    points_data = data[["name", "n", "count", "rate", "flag"]].astype(
-        {"name": object, "flag": object}) if not data.empty else pd.DataFrame(
-        {"name": [], "n": [], "count": [], "rate": [], "flag": []})
-    points = alt.Chart(points_data).mark_point(filled=True, size=70).encode(
-        x=x, y=y,
-        color=alt.Color("flag:N", title="Position", scale=alt.Scale(domain=FLAG_ORDER,
-                                                                    range=FLAG_COLOURS)),
-        tooltip=["name:N", "n:Q", "count:Q", alt.Tooltip("rate:Q", format=".1%"), "flag:N"])
-    labels = alt.Chart(points_data).transform_filter(alt.datum.flag != "within").mark_text(
-        align="left", dx=6, fontSize=10).encode(x=x, y=y, text="name:N")
-    heading = title or f"Funnel plot: {measure} rate by number of {den_col} complaints"
-    return alt.layer(lines, centre, points, labels, title=heading).properties(width=520,
-                                                                              height=320)
+    n_title = ("Complaints with a decided outcome" if den_col == "decided"
+               else f"{den_col.capitalize()} complaints")
+    return charts.funnel_plot(data, rate_title=f"{measure.capitalize()} rate", n_title=n_title,
+                              title=title)
 
 
 def display_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -332,6 +297,15 @@ def _xlsx(table: pd.DataFrame, bench: pd.DataFrame, pos: pd.DataFrame, funnel: p
           notes: list[tuple[str, Any]], path: Path,
           expectations: dict[str, Any] | None = None,
           coverage: list[dict[str, Any]] | None = None) -> Path:
+    # openpyxl only when a workbook is written: the portfolio dashboard imports this module
+    from workbench.reports.excel import (
+        PCT_FORMAT,
+        new_workbook,
+        save_workbook,
+        write_frame,
+        write_pairs,
+    )
+
     wb = new_workbook()
     rules = {k: kpi_rag(k, expectations) for k in table.columns}
     rag = {"total_pct": SECTION_RAG, **{k: r for k, r in rules.items() if r is not None}}

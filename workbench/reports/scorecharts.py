@@ -10,7 +10,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from workbench.analysis.charts import rootcause_pareto, theme_heatmap
+from workbench.analysis.charts import WIDE, month_axis, rootcause_pareto, target_rule, theme_heatmap
 from workbench.reports import htmlreport
 from workbench.reports.results import ProviderResults, theme_table
 
@@ -22,10 +22,10 @@ def volume_chart(results: ProviderResults) -> alt.Chart | None:
         return None
     data = pd.DataFrame({"month": [f"{m}-01" for m in months], "complaints": list(months.values())})
     return (alt.Chart(data, title="Complaints received per month").mark_bar(color="#2c6e9b")
-            .encode(x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+            .encode(x=month_axis("Month received"),
                     y=alt.Y("complaints:Q", title="Complaints"),
-                    tooltip=["month:T", "complaints:Q"])
-            .properties(width=480, height=220))
+                    tooltip=[alt.Tooltip("month:T", format="%b %Y"), "complaints:Q"])
+            .properties(width=WIDE, height=220))
 
 
 def _quarter_labels(frame: pd.DataFrame, period: str) -> list[str]:
@@ -36,8 +36,13 @@ def _quarter_labels(frame: pd.DataFrame, period: str) -> list[str]:
     return [f"{period} Q{i + 1}" for i in range(len(frame))]  # older results.json
 
 
+# The level the timeliness chart's line marks when the rubric sets none for responses
+TIMELINESS_LINE = 90.0
+
+
 def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
-    """% acknowledged and responded to within target per quarter, against the 90 % line."""
+    """% acknowledged and responded to within target per quarter, against the rubric's expected
+    level for responses (90 % when it sets none), the line labelled."""
     frame = results.by_period if isinstance(results.by_period, pd.DataFrame) else pd.DataFrame()
     cols = [c for c in ("acknowledged_within_target_pct", "responded_within_target_pct")
             if c in frame]
@@ -52,10 +57,18 @@ def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
         y=alt.Y("pct:Q", title="% within target", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("measure:N", title="Within target"),
         tooltip=["quarter:O", "measure:N", "pct:Q"])
-    rule = alt.Chart(pd.DataFrame({"pct": [90.0]})).mark_rule(
-        color="#c62828", strokeDash=[6, 4]).encode(y="pct:Q")
-    return alt.layer(lines, rule, title="Timeliness per quarter").properties(width=480,
+    exp = (results.expectations or {}).get("responded_within_target_pct") or {}
+    try:
+        level = float(exp.get("threshold", TIMELINESS_LINE))
+    except (TypeError, ValueError):
+        level = TIMELINESS_LINE
+    words = "expected level" if exp else "reference level"
+    rule = target_rule(level, f"{words}: {level:g} % within target", field="pct")
+    return alt.layer(lines, rule, title="Timeliness per quarter").properties(width=WIDE,
                                                                              height=220)
+
+
+UNMAPPED_LABEL = "Other (not in the root-cause list)"
 
 
 def pareto_chart(results: ProviderResults) -> alt.Chart | None:
@@ -63,7 +76,11 @@ def pareto_chart(results: ProviderResults) -> alt.Chart | None:
     pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
     if pareto.empty or not {"label", "count", "pct", "cum_pct"} <= set(pareto.columns):
         return None
-    return rootcause_pareto(pareto).properties(width=480, height=240)
+    if "cause" in pareto:  # the taxonomy's catch-all, named for a reader
+        pareto = pareto.assign(label=[UNMAPPED_LABEL if c == "unmapped" else lab
+                                      for c, lab in zip(pareto["cause"], pareto["label"],
+                                                        strict=True)])
+    return rootcause_pareto(pareto).properties(width=WIDE, height=240)
 
 
 def themes_chart(results: ProviderResults) -> alt.Chart | None:
@@ -71,7 +88,7 @@ def themes_chart(results: ProviderResults) -> alt.Chart | None:
     share = theme_table(results.themes, "share")
     if share.empty or not {"quarter", "label", "count", "share"} <= set(share.columns):
         return None
-    return theme_heatmap(share).properties(width=480, height=240)
+    return theme_heatmap(share).properties(width=WIDE, height=240)
 
 
 def scorecard_charts(results: ProviderResults) -> dict[str, alt.TopLevelMixin]:
