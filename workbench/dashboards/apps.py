@@ -58,6 +58,7 @@ from workbench.dashboards.fragments import (  # noqa: F401
     portfolio_heading_html,
     portfolio_table_html,
     rag_of,
+    regime_html,
     scorecard_link,
     sections_html,
     sort_table,
@@ -150,9 +151,13 @@ class DashboardData:
                 results = self.base_results(provider)
                 rubric_for(results.rubric_id, results.rubric_version)
 
-    def base_results(self, provider: Provider) -> ProviderResults:
+    def base_results(self, provider: Provider, *, live: bool = True) -> ProviderResults:
+        """The batch's results for ``provider``; without them, computed from the register
+        (seconds) when ``live``, else a WorkbenchError saying the batch has not run."""
         path = results_path(provider, self.period, self.output_root)
         stamp = path.stat().st_mtime_ns if path.is_file() else None
+        if stamp is None and not live:
+            raise WorkbenchError(f"no batch output for {self.period} yet (run workbench batch)")
         if provider.id not in self._base or self._stamps.get(provider.id) != stamp:
             self._stamps[provider.id] = stamp
             if stamp is not None:
@@ -177,14 +182,16 @@ class DashboardData:
         finally:
             close_scores(store)
 
-    def all_results(self) -> tuple[list[ProviderResults], list[str]]:
-        """Every provider's results, and a note for each that could not be read."""
+    def all_results(self, *, live: bool = True) -> tuple[list[ProviderResults], list[str]]:
+        """Every provider's results, and a note for each that could not be read (``live``:
+        computing those the batch has not written)."""
         out, problems = [], []
         store = open_store_readonly(self.db)
         try:
             for provider in self.manifest.providers:
                 try:
-                    out.append(with_store_scores(self.base_results(provider), store))
+                    out.append(with_store_scores(self.base_results(provider, live=live),
+                                                 store))
                 except WorkbenchError as exc:
                     problems.append(f"{provider.name}: {exc}")
         finally:
@@ -283,6 +290,7 @@ def scorecard_body(results: ProviderResults, *, source: str | None = None,
         *_section("Assessment", headline_html(results) + sections_html(results)),
         *_section("What was scored No, and what will be done", failed_html(results)),
         *_section("Key performance indicators", tiles_html(kpi_tiles(results))),
+        *_section("Timeliness on the clocks the provider is held to", regime_html(results)),
         *_section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
         *_section("Root causes of upheld complaints", *chart("pareto")),
         *_section("Themes", themes_html(results), *chart("themes")),

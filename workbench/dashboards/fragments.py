@@ -413,6 +413,30 @@ def overdue_html(results: ProviderResults) -> str:
 FAILED_STATUS = {"overdue": "Overdue", "open": "In hand", "no action": "No action recorded"}
 
 
+def regime_html(results: ProviderResults) -> str:
+    """The clocks the provider is held to, its timeliness per stage on them and, where its
+    regime has one, the return it files."""
+    from workbench.reports.regimes import returns_table, stage_table
+
+    st = results.stages or {}
+    if not st:
+        return empty_html("No regime figures: this provider's results predate them "
+                          "(run the batch again).")
+    stages = stage_table(results)
+    out = [f"<p>Held to: <strong>{esc(st.get('title', st.get('regime', '')))}</strong></p>",
+           "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in st.get("clocks") or [])
+           + "</ul>",
+           table_html(stages, {c: c for c in stages.columns}, css="wb-regime",
+                      numeric=[c for c in stages.columns if c != "Measure"])]
+    if results.returns:
+        back = returns_table(results)
+        out.append(heading_html(f"Return: {results.returns.get('title', '')}", 4))
+        out.append(table_html(back, {c: c for c in ("Figure", "Measure", "Value",
+                                                    "Counted over")},
+                              css="wb-returns", numeric=["Value"]))
+    return "".join(out)
+
+
 def failed_rows(results: ProviderResults) -> pd.DataFrame:
     """Every item scored No with its action: item, requirement, action, owner's role, due
     date ("4 Jul 2023"), status in words. Free text is redacted (the store's text is the

@@ -36,7 +36,8 @@ def landing_page(manifest_path: str | Path | None = None, period: str | None = N
         return _render("landing", "Complaints dashboards", Markup(CSS), None, "", "",
                        Markup(message_html(f"The provider list cannot be read: {exc}")), 0,
                        "")
-    results, problems = data.all_results()
+    # never the analysis here: the page answers at once, from what the batch wrote
+    results, problems = data.all_results(live=False)
     table = sort_table(portfolio_frame(results), "name", True)
     keep = ["provider", *[c for c in LANDING_COLUMNS if c in table.columns]]
     notes = Markup("".join(message_html(p) for p in problems))  # rendered, escaped

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.analysis.measures import figure_text, value_text
-from workbench.reports import governance, scorecard
+from workbench.reports import governance, regimes, scorecard
 from workbench.reports.htmlreport import chart_svg, fmt
 from workbench.reports.provenance import default_rubric_path, rubric_at
 from workbench.reports.results import ProviderResults
@@ -166,6 +166,26 @@ def show_kpis(results: ProviderResults, figures: Mapping[str, Any] | None = None
         show(present(frame, {c: label(c) if c == "quarter" else scorecard.label(c)
                              for c in cols}, caption="By quarter"))
     show_chart(figures, results, "volumes", "outcomes")
+
+
+def show_regime(results: ProviderResults) -> None:
+    """Timeliness on the clocks the provider is held to (its regime), and the regime's return."""
+    st = results.stages or {}
+    if not st:
+        show("No regime figures: the analysis did not run on this register.")
+        return
+    show(f"Held to: **{md(st.get('title', st.get('regime', '')))}**.",
+         "\n".join(f"- {md(line)}" for line in st.get("clocks") or []))
+    show(present(regimes.stage_table(results), caption="Timeliness per stage"))
+    if results.returns:
+        r = results.returns
+        period = r.get("period")
+        label = period.get("label") if isinstance(period, dict) else results.period
+        homes = r.get("homes")
+        homes = sum(homes.values()) if isinstance(homes, dict) else homes
+        caption = f"{r.get('title', 'Return')}, {label}" + (
+            f" ({homes:,} homes)" if isinstance(homes, int) and homes else "")
+        show(present(regimes.returns_table(results), caption=caption))
 
 
 def show_root_causes(results: ProviderResults, figures: Mapping[str, Any] | None = None

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from workbench import __version__
-from workbench.analysis import actions, charts, kpis, rootcause, themes
+from workbench.analysis import actions, charts, kpis, returns, rootcause, stages, themes
 from workbench.analysis.workdays import WorkCalendar
 from workbench.core.atomic import write_text
 from workbench.core.errors import WorkbenchError
@@ -32,6 +32,7 @@ from workbench.reports.display import (  # noqa: F401
     show_failed_items,
     show_heading,
     show_kpis,
+    show_regime,
     show_root_causes,
     show_themes,
 )
@@ -47,6 +48,7 @@ from workbench.reports.provenance import (
     stored_assessment,
 )
 from workbench.reports.results import ProviderResults
+from workbench.rubric.regime import load_regime
 
 SUMMARY_MIME = "application/x.workbench+json"
 SCORECARD_FILE = "scorecard.xlsx"
@@ -126,6 +128,14 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     results.themes = themes.discover(register)
     timings["themes"] = time.perf_counter() - t
     t = time.perf_counter()
+    t = time.perf_counter()
+    results.stages = stages.provider_stage_kpis(provider, register, as_of=as_of, period=period)
+    regime = load_regime(provider.regime)
+    results.returns = returns.compute_returns(
+        register, regime, period=period, as_of=as_of, calendar=results.stages.get("holidays"),
+        homes=provider.homes, homes_lcra=provider.homes_lcra, homes_lcho=provider.homes_lcho,
+    ) if regime.returns else {}
+    timings["regime"] = time.perf_counter() - t
     results.actions = actions.actions_table(register, as_of)
     # a case study's summary: of every identity the register holds, and as published text
     results.actions["summary"] = redaction.redact_values(

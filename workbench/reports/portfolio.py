@@ -42,6 +42,7 @@ RATE_SOURCES: dict[str, tuple[str, ...]] = {
     "responded_within_target_pct": ("complaints",),
     "median_working_days_to_respond": ("complaints",),
     "rca_coverage": ("upheld",),
+    "stage1_within_timescale_pct": ("complaints",),
 }
 LABELS: dict[str, str] = {
     "provider": "Provider id", "name": "Provider", "service_type": "Service type",
@@ -57,6 +58,8 @@ LABELS: dict[str, str] = {
     "rca_coverage": "% upheld with root cause", "overdue_actions": "Overdue actions",
     "no_items": "Items scored No", "no_item_actions_overdue": "Their actions overdue",
     "no_items_without_action": "Scored No with no action",
+    "regime": "Held to",
+    "stage1_within_timescale_pct": "% answered within its own regime's timescale (stage 1)",
 }
 # The self-assessment's items answered No (None when not scored): counts of items, not people
 NO_ITEM_COLUMNS = ["no_items", "no_item_actions_overdue", "no_items_without_action"]
@@ -65,7 +68,7 @@ BENCHMARK_MEASURES: dict[str, bool | None] = {
     "total_pct": True, "complaints_per_100": None, "upheld_pct": None, "upheld_per_100": None,
     "acknowledged_within_target_pct": True, "responded_within_target_pct": True,
     "median_working_days_to_respond": False, "escalated_pct": False, "rca_coverage": True,
-    "overdue_actions": False,
+    "overdue_actions": False, "stage1_within_timescale_pct": True,
 }
 # measure -> (numerator count column, denominator count column)
 FUNNEL_MEASURES: dict[str, tuple[str, str]] = {
@@ -134,6 +137,8 @@ def _row(r: ProviderResults) -> dict[str, Any]:
         "median_working_days_to_respond": s["median_working_days_to_respond"],
         "rca_coverage": s["rca_coverage"], "overdue_actions": s["overdue_actions"],
         **{c: s.get(c) for c in NO_ITEM_COLUMNS},
+        "regime": s.get("regime_title"),
+        "stage1_within_timescale_pct": s.get("stage1_within_timescale_pct"),
     })
     return row
 
@@ -349,10 +354,21 @@ def notes(results: list[ProviderResults]) -> list[tuple[str, Any]]:
         ("Small numbers", f"Counts of 1 to {SUPPRESS_BELOW - 1} are shown as \"{SUPPRESSED}\", "
                           "and so is every rate computed from such a count."),
         ("Benchmark", "Sector median and quartiles over the providers with a figure."),
+        ("Regimes", _regimes_note(results)),
         ("Funnel plot", f"Binomial limits around the pooled rate: p ± z·√(p(1−p)/n), z = {Z95} "
                         f"(95 %) and {Z998} (99.8 %), clipped to 0-100 %. Providers with "
                         "suppressed counts are not plotted; the pooled rate uses all providers."),
     ]
+
+
+def _regimes_note(results: list[ProviderResults]) -> str:
+    held = sorted({(r.stages or {}).get("title") or "not known" for r in results})
+    if len(held) <= 1:
+        return f"Every provider is held to the same clocks: {held[0] if held else 'none'}."
+    return ("Providers are held to different clocks (" + "; ".join(held) + "): each one's "
+            "stage 1 timeliness is measured against its own regime, so compare those figures "
+            "with care; the % responded to within target uses each provider's contract "
+            "targets.")
 
 
 def write_portfolio(results: list[ProviderResults], out_dir: str | Path) -> dict[str, Path]:

@@ -52,6 +52,10 @@ class ProviderResults:
     # id, section, text, answer, evidence, commentary
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
     contradictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # timeliness per stage on the provider's regime's clocks (analysis.stages), and the
+    # regime's return (analysis.returns; {} when the regime declares none)
+    stages: dict[str, Any] = field(default_factory=dict)
+    returns: dict[str, Any] = field(default_factory=dict)
     # every item answered No, in rubric order, with its improvement action (failed_item())
     failed_items: list[dict[str, Any]] = field(default_factory=list)
     last_updated: dt.datetime | None = None
@@ -85,6 +89,10 @@ class ProviderResults:
             "escalated_pct": k.get("escalated_pct"),
             "rca_coverage": self.rca_coverage,
             "overdue_actions": self.actions_summary.get("overdue"),
+            "regime": (self.stages or {}).get("regime"),
+            "regime_title": (self.stages or {}).get("title"),
+            "stage1_within_timescale_pct": ((self.stages or {}).get("stages") or {}).get(
+                "stage1", {}).get("within_timescale_pct"),
             "no_items": None if self.total_score is None else len(self.failed_items),
             "no_item_actions_overdue": None if self.total_score is None else sum(
                 1 for f in self.failed_items if f["status"] == "overdue"),

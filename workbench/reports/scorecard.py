@@ -22,6 +22,7 @@ from workbench.reports.excel import (
     write_frame,
     write_pairs,
 )
+from workbench.reports.regimes import returns_table, stage_table
 from workbench.reports.results import ProviderResults, theme_table
 
 # Section and total score, % of the maximum.
@@ -364,6 +365,16 @@ def write_scorecard(results: ProviderResults, path: str | Path) -> Path:
                          "max_points": "Max", "pct": "%", "answered": "Answered", "rag": "RAG"},
                 number_formats={"pct": PCT_FORMAT}, rag={"pct": SECTION_RAG},
                 text_rag={"rag": RAG_COLOURS})
+
+    if results.stages:
+        ws = wb.create_sheet("Regime")
+        put(ws.cell(row=1, column=1), results.stages.get("title", "")).font = Font(bold=True)
+        row = write_pairs(ws, [(f"Clock {i + 1}", line) for i, line in
+                               enumerate(results.stages.get("clocks") or [])], start_row=2)
+        write_frame(ws, stage_table(results), start_row=row + 1)
+    if results.returns:
+        ws = wb.create_sheet("Returns")
+        write_frame(ws, returns_table(results), wrap=("Definition", "Counted over"))
 
     ws = wb.create_sheet("Scored No")
     write_frame(ws, failed_items_frame(results), headers=FAILED_HEADERS,

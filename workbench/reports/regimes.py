@@ -1,0 +1,64 @@
+"""A provider's regime figures as tables: timeliness per stage on its clocks, and its return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from workbench.reports.results import ProviderResults
+
+STAGE_ROWS = (("received", "Received"), ("answered", "Answered"),
+              ("acknowledged_within_pct", "% acknowledged within the regime's timescale"),
+              ("within_timescale_pct", "% answered within the regime's timescale"),
+              ("mean_working_days", "Mean working days to answer"),
+              ("median_working_days", "Median working days to answer"),
+              ("extended", "Extended by agreement"), ("open", "Open"),
+              ("overdue", "Open past the timescale"))
+
+
+def stage_table(results: ProviderResults) -> pd.DataFrame:
+    """Timeliness per stage on the provider's regime's clocks: one row per measure, one column
+    per stage ("unknown" with why where the register cannot say), then how it is counted."""
+    st = results.stages or {}
+    stages = st.get("stages") or {}
+    coverage = st.get("coverage") or {}
+    rows = []
+    for key, name in STAGE_ROWS:
+        row: dict[str, Any] = {"Measure": name}
+        for sid, stage in stages.items():
+            value = stage.get(key)
+            cov = coverage.get(f"{sid}.{key}") or {}
+            if value is None:
+                text = "unknown" + (f" ({cov['reason']})" if cov.get("reason") else "")
+            elif key.endswith("_pct"):
+                text = f"{value:.1f}\u00a0%"
+            elif isinstance(value, float) and not value.is_integer():
+                text = f"{value:.1f}"
+            else:
+                text = f"{int(value):,}"
+            if (value is not None and key.endswith("_pct") and cov.get("of")
+                    and cov.get("known") != cov.get("of")):
+                text += f" (known for {cov['known']:,} of {cov['of']:,})"
+            row[stage.get("name") or sid] = text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def returns_table(results: ProviderResults) -> pd.DataFrame:
+    """The regime's return: figure, what it is, its value and what it is counted over."""
+    r = results.returns or {}
+    figures, labels = r.get("figures") or {}, r.get("labels") or {}
+    definitions, coverage = r.get("definitions") or {}, r.get("coverage") or {}
+    rows = []
+    for key, value in figures.items():
+        cov = coverage.get(key) or {}
+        counted = (f"{cov['known']:,} of {cov['of']:,} known" if cov.get("of") is not None
+                   else "")
+        if value is None:
+            counted = "unknown" + (f": {cov['reason']}" if cov.get("reason") else "")
+        rows.append({"Figure": key, "Measure": labels.get(key, key),
+                     "Value": "unknown" if value is None else f"{value:,}",
+                     "Definition": definitions.get(key, ""), "Counted over": counted})
+    return pd.DataFrame(rows, columns=["Figure", "Measure", "Value", "Definition",
+                                       "Counted over"])
