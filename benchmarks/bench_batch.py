@@ -72,8 +72,10 @@ def _python(code: str, *args: str) -> float:
 
 def _batch(manifest: Path, root: Path, jobs: int, *extra: str) -> float:
     t = time.perf_counter()
+    # --no-pdf: the floor draws no PDFs either; what PDFs cost is in docs/benchmarks.md
     proc = subprocess.run([sys.executable, "-m", "workbench", "batch", str(manifest), "--jobs",
-                           str(jobs), "--output-root", str(root), "--force", *extra],
+                           str(jobs), "--output-root", str(root), "--force", "--no-pdf",
+                           *extra],
                           capture_output=True, text=True)
     seconds = time.perf_counter() - t
     if proc.returncode != 0:

@@ -36,8 +36,9 @@ PROVIDER_NOTEBOOK = NOTEBOOKS_DIR / "assess_provider.ipynb"
 PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio.ipynb"
 EXECUTED_NOTEBOOK = "assess_provider.ipynb"
 REPORT_FILE = "report.html"
+REPORT_PDF = "report.pdf"  # and a PDF beside every other HTML report of the pack (reports.pdf)
 LOGS_DIR = ".logs"  # failed runs' executed notebooks and logs (dot: not for publication)
-REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, provenance.MANIFEST_FILE,
+REQUIRED_FILES = (EXECUTED_NOTEBOOK, REPORT_FILE, REPORT_PDF, provenance.MANIFEST_FILE,
                   provenance.RESULTS_FILE)
 
 
@@ -57,6 +58,7 @@ class Job:
     warm: bool = True
     timeout: float | None = None
     chart_cache: str | None = None  # shared folder of rendered chart SVGs (htmlreport)
+    pdf: bool = True             # a PDF beside each HTML report (reports.pdf)
 
 
 @dataclass
@@ -145,10 +147,16 @@ class BatchReport:
 # ---------------------------------------------------------------- one provider (in a worker)
 
 
-def is_current(folder: str | Path, fingerprint: str | None) -> dict[str, Any] | None:
+def required_files(pdf: bool = True) -> tuple[str, ...]:
+    """The files every provider pack has (report.pdf only when the batch draws PDFs)."""
+    return REQUIRED_FILES if pdf else tuple(f for f in REQUIRED_FILES if f != REPORT_PDF)
+
+
+def is_current(folder: str | Path, fingerprint: str | None, pdf: bool = True
+               ) -> dict[str, Any] | None:
     """The folder's manifest.json when its outputs are complete and built from these inputs."""
     folder = Path(folder)
-    if fingerprint is None or not all((folder / f).exists() for f in REQUIRED_FILES):
+    if fingerprint is None or not all((folder / f).exists() for f in required_files(pdf)):
         return None
     doc = provenance.read_pack_manifest(folder)
     return doc if doc and doc.get("fingerprint") == fingerprint else None
@@ -277,12 +285,14 @@ def _run_provider(job: Job) -> ProviderOutcome:
                 raise _Failed(run)
             runner.export_html(run.notebook, tmp / REPORT_FILE)
             doc = provenance.read_pack_manifest(tmp) or {}
+            if job.pdf:
+                _pack_pdfs(tmp, doc, previous=folder)
             doc["notebook"] = {"seconds": round(run.seconds, 3), "warm_kernel": job.warm,
                                "attempts": run.attempts}
             doc["fingerprint"] = job.fingerprint or doc.get("fingerprint")
             write_text(tmp / provenance.MANIFEST_FILE,
                        json.dumps(doc, indent=2, default=str) + "\n")
-            missing = [f for f in REQUIRED_FILES if not (tmp / f).exists()]
+            missing = [f for f in required_files(job.pdf) if not (tmp / f).exists()]
             if missing:
                 run.ok, run.error = False, f"the notebook did not write {', '.join(missing)}"
                 raise _Failed(run)
@@ -292,6 +302,9 @@ def _run_provider(job: Job) -> ProviderOutcome:
                                error=run.error, failing_cell=run.failing_cell,
                                failing_source=run.failing_source, log=run.log,
                                log_path=_keep_failure(job, run))
+    except WorkbenchError as exc:  # e.g. a report the PDF engine could not draw
+        return ProviderOutcome(job.provider_id, "failed", time.perf_counter() - t0,
+                               error=str(exc))
     except Exception as exc:  # never let one provider stop the others
         return ProviderOutcome(job.provider_id, "failed", time.perf_counter() - t0,
                                error=f"{type(exc).__name__}: {exc}")
@@ -301,12 +314,28 @@ def _run_provider(job: Job) -> ProviderOutcome:
                            summary=summary)
 
 
+def _pack_pdfs(folder: Path, doc: dict[str, Any], previous: Path) -> None:
+    """A PDF beside report.html and each governance report of a provider's pack (in its worker,
+    inside the pack's atomic folder; a report unchanged since the ``previous`` pack keeps its
+    PDF); listed in ``doc`` (manifest.json) with their time."""
+    from workbench.reports import pdf
+
+    t0 = time.perf_counter()
+    name = (doc.get("summary") or {}).get("name") or doc.get("provider")
+    written = [pdf.write_pdf(folder / REPORT_FILE, previous=previous / REPORT_PDF,
+                             default_header=f"{name}: provider assessment" if name else None)]
+    written += pdf.write_pdfs(folder, sorted(p.name for p in folder.glob("*.html")
+                                             if p.name != REPORT_FILE), previous=previous)
+    doc["files"] = sorted({*doc.get("files", []), *(p.name for p in written)})
+    doc.setdefault("timings", {})["pdf"] = round(time.perf_counter() - t0, 3)
+
+
 # ---------------------------------------------------------------- the batch (driver)
 
 
 def plan(manifest: Manifest, *, period: str, as_of: dt.date | None, output_root: Path,
          rubric_path: Path, db: str | None, warm: bool = True,
-         timeout: float | None = None) -> list[Job | ProviderOutcome]:
+         timeout: float | None = None, pdf: bool = True) -> list[Job | ProviderOutcome]:
     """A Job per provider, or a failed outcome when its inputs cannot even be hashed."""
     from workbench.rubric.model import load_rubric
 
@@ -324,7 +353,7 @@ def plan(manifest: Manifest, *, period: str, as_of: dt.date | None, output_root:
         jobs.append(Job(provider.id, str(manifest.path), period, when.isoformat(),
                         str(output_root / period / provider.id), str(rubric_path), db, fp,
                         warm=warm, timeout=timeout,
-                        chart_cache=str(chart_cache_dir(output_root))))
+                        chart_cache=str(chart_cache_dir(output_root)), pdf=pdf))
     return jobs
 
 
@@ -440,10 +469,11 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
               as_of: dt.date | str | None = None, db: str | None = None,
               rubric_path: str | Path | None = None, warm: bool = True,
               progress: bool = True, portfolio: bool = True,
-              timeout: float | None = None) -> BatchReport:
+              timeout: float | None = None, pdf: bool = True) -> BatchReport:
     """Assess every provider of the manifest (default sample_data/providers.yaml) for ``period``
     in ``jobs`` parallel workers (``executor`` "local" process pool or "dask"), skipping those
-    whose inputs are unchanged unless ``force``; then build the period's portfolio."""
+    whose inputs are unchanged unless ``force``; then build the period's portfolio. With
+    ``pdf`` (the default) every HTML report gets a PDF beside it."""
     t0 = time.perf_counter()
     manifest = load_manifest(manifest_path or DEFAULT_MANIFEST)
     period = period or manifest.period
@@ -456,25 +486,29 @@ def run_batch(manifest_path: str | Path | None = None, *, period: str | None = N
         return _run_locked(report, manifest, root=root, period=period, when=when, force=force,
                            jobs=jobs, executor=executor, scheduler=scheduler,
                            rubric_path=rubric_path, db=db, warm=warm, timeout=timeout,
-                           progress=progress, portfolio=portfolio, t0=t0)
+                           progress=progress, portfolio=portfolio, pdf=pdf, t0=t0)
 
 
 def _run_locked(report: BatchReport, manifest: Manifest, *, root: Path, period: str,
                 when: dt.date | None, force: bool, jobs: int, executor: str,
                 scheduler: str | None, rubric_path: Path, db: str | None, warm: bool,
-                timeout: float | None, progress: bool, portfolio: bool,
+                timeout: float | None, progress: bool, portfolio: bool, pdf: bool,
                 t0: float) -> BatchReport:
     planned = plan(manifest, period=period, as_of=when, output_root=root,
-                   rubric_path=rubric_path, db=db, warm=warm, timeout=timeout)
+                   rubric_path=rubric_path, db=db, warm=warm, timeout=timeout, pdf=pdf)
     results: dict[str, ProviderOutcome] = {}
     todo: list[Job] = []
     for item in planned:
         if isinstance(item, ProviderOutcome):
             results[item.provider] = item
-        elif not force and (doc := is_current(item.folder, item.fingerprint)) is not None:
+        elif not force and (doc := is_current(item.folder, item.fingerprint, pdf)) is not None:
             results[item.provider_id] = _skipped(item, doc)
         else:
             todo.append(item)
+    if pdf and (todo or portfolio):
+        from workbench.reports.pdf import check_engine
+
+        check_engine()  # no PDF engine: say what to install before running anything
     try:
         with _executor(executor, jobs, scheduler) if todo else contextlib.nullcontext() as pool:
             if todo:
@@ -484,7 +518,7 @@ def _run_locked(report: BatchReport, manifest: Manifest, *, root: Path, period: 
                 # on a warm worker of the pool when there is one (its kernel already imported
                 # everything), else on this process's kernel
                 _portfolio(report, manifest, root, pool=pool, warm=warm,
-                           workers=min(jobs, len(todo)))
+                           workers=min(jobs, len(todo)), pdf=pdf)
     finally:
         runner.shutdown_process_kernel()  # this process's warm kernel, if it started one
     report.seconds = time.perf_counter() - t0
@@ -566,7 +600,7 @@ def _result(future: cf.Future) -> tuple[str | None, list[str]]:
 
 
 def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any,
-               warm: bool, workers: int) -> None:
+               warm: bool, workers: int, pdf: bool = True) -> None:
     """The portfolio after the providers; ``workers``: how many warm workers the pool has."""
     if not any(o.status in ("ok", "skipped") for o in report.outcomes):
         report.portfolio_error = "no provider outputs to compare"
@@ -587,5 +621,38 @@ def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any
         files = sorted({*files, *report_files})
     else:
         error, files = _result(pool.submit(run_portfolio, *args, warm=warm))
-    report.portfolio_error = error
-    report.portfolio = files
+    pdf_error, pdfs = _portfolio_pdfs(files, pool) if pdf else (None, _no_pdfs(files))
+    report.portfolio_error = "; ".join(e for e in (error, pdf_error) if e) or None
+    report.portfolio = sorted(f for f in {*files, *pdfs} if Path(f).exists())
+
+
+def _no_pdfs(files: list[str]) -> list[str]:
+    """Without PDFs: an earlier run's PDF beside a report just rewritten is not its copy."""
+    for page in files:
+        if page.endswith(".html"):
+            Path(page).with_suffix(".pdf").unlink(missing_ok=True)
+    return []
+
+
+def _portfolio_pdfs(files: list[str], pool: Any) -> tuple[str | None, list[str]]:
+    """A PDF beside portfolio.html and each portfolio governance report: one task per report
+    on the pool's workers (largest first) when there is a pool, else here."""
+    from workbench.reports import pdf
+
+    pages = sorted((f for f in files if f.endswith(".html")),
+                   key=lambda f: -Path(f).stat().st_size)
+    errors, written = [], []
+    if pool is None:
+        for page in pages:
+            try:
+                written.append(str(pdf.write_pdf(page)))
+            except Exception as exc:
+                errors.append(f"{Path(page).name}: {exc}")
+    else:
+        futures = {pool.submit(pdf.write_pdf, page): page for page in pages}
+        for fut, page in futures.items():
+            try:
+                written.append(str(fut.result()))
+            except Exception as exc:  # the report could not be drawn, or the worker died
+                errors.append(f"{Path(page).name}: {exc}")
+    return ("PDF of " + "; ".join(errors) if errors else None), written

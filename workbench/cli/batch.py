@@ -77,22 +77,24 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
               "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
 @click.option("--cold", is_flag=True, help="A fresh kernel per provider (no warm kernels).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True,
+              help="A PDF beside every HTML report (--no-pdf: quicker, HTML only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 def batch_command(manifest_path: Path | None, period: str | None, jobs: int, executor: str,
                   scheduler: str | None, force: bool, output_root: Path | None,
                   as_of: str | None, db: str | None, rubric_path: Path | None, cold: bool,
-                  as_json: bool) -> None:
+                  pdf: bool, as_json: bool) -> None:
     """Assess every provider of MANIFEST (default sample_data/providers.yaml), then the
     portfolio. Exit 0 when all are ok or skipped, 1 when any failed, 2 for a bad manifest."""
     from workbench.batch.driver import run_batch
-
 
     if scheduler and executor != "dask":
         raise WorkbenchError("--scheduler needs --executor dask")
     _existing_store(db)
     report = run_batch(manifest_path, period=period, jobs=jobs, executor=executor,
                        scheduler=scheduler, force=force, output_root=output_root, as_of=as_of,
-                       db=db, rubric_path=rubric_path, warm=not cold, progress=not as_json)
+                       db=db, rubric_path=rubric_path, warm=not cold, progress=not as_json,
+                       pdf=pdf)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, default=str))
     else:
