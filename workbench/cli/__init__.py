@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "workbench.cli.regime",
     "workbench.cli.returns",
     "workbench.cli.themes",
+    "workbench.cli.codereport",
 )
 
 

@@ -30,6 +30,8 @@ AUDIENCES: dict[str, str] = {
     "commissioner_report.html": "the commissioner",
     "portfolio.xlsx, portfolio.html, portfolio_*.html": "the commissioner (the public for "
                                                        "portfolio_public_quarterly and annual)",
+    "annual_complaints_report_*.html": "the governing body and the public (published with "
+                                       "its response)",
     "batch table and summary": "whoever runs the batch",
 }
 
