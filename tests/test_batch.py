@@ -77,12 +77,12 @@ def test_batch_runs_skips_unchanged_and_force_reruns(fresh_batch, tmp_path, monk
     reports = [period / f"portfolio_{name}.html" for name in GOVERNANCE]
     written = {p: p.stat().st_mtime_ns for p in reports}
 
-    again = run_batch(manifest, jobs=2, output_root=root, progress=False, db=db)
+    again = run_batch(manifest, jobs=2, output_root=root, progress=False, db=db, pdf=False)
     assert _status(again) == dict.fromkeys(IDS, "skipped") and again.exit_code == 0
 
     reg = manifest.parent / "registers" / "provider-002.csv"
     reg.write_text(reg.read_text().replace("retrain staff", "retrain all staff", 1))
-    changed = run_batch(manifest, jobs=1, output_root=root, progress=False, db=db)
+    changed = run_batch(manifest, jobs=1, output_root=root, progress=False, db=db, pdf=False)
     assert _status(changed) == {"provider-001": "skipped", "provider-002": "ok",
                                 "provider-003": "skipped"}
     # one worker: the portfolio notebook writes the governance reports itself
@@ -90,7 +90,7 @@ def test_batch_runs_skips_unchanged_and_force_reruns(fresh_batch, tmp_path, monk
     assert all(p.stat().st_mtime_ns > t for p, t in written.items())
 
     forced = run_batch(manifest, jobs=2, output_root=root, progress=False, force=True,
-                       db=db)
+                       db=db, pdf=False)
     assert _status(forced) == dict.fromkeys(IDS, "ok"), forced.table()
 
 
@@ -98,7 +98,7 @@ def test_batch_runs_skips_unchanged_and_force_reruns(fresh_batch, tmp_path, monk
 def test_broken_provider_fails_alone(manifest, tmp_path, cli):
     (manifest.parent / "registers" / "provider-002.csv").write_text("nothing\nto see here\n")
     root = tmp_path / "outputs"
-    proc = cli("batch", str(manifest), "--jobs", "2", "--output-root", str(root))
+    proc = cli("batch", str(manifest), "--jobs", "2", "--output-root", str(root), "--no-pdf")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAILED provider-002" in proc.stdout
     assert "in cell" in proc.stdout and "pack.analyse" in proc.stdout
@@ -118,12 +118,16 @@ def test_unreadable_manifest_exits_2(tmp_path, cli):
 @pytest.mark.slow
 def test_dask_executor_on_local_cluster(manifest, tmp_path):
     report = run_batch(manifest, jobs=2, executor="dask", output_root=tmp_path / "outputs",
-                       progress=False)
+                       progress=False, pdf=False)
     assert report.exit_code == 0, report.table()
     assert _status(report) == dict.fromkeys(IDS, "ok")
 
 
 def _text_of(path: Path) -> str:
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(p.extract_text() or "" for p in PdfReader(path).pages)
     if path.suffix == ".xlsx":
         import openpyxl
         wb = openpyxl.load_workbook(path, read_only=True)

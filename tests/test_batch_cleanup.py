@@ -37,7 +37,8 @@ from workbench.batch import driver
 plan = driver.plan
 driver.plan = lambda *a, **k: [dataclasses.replace(j, notebook=sys.argv[3])
                                if isinstance(j, driver.Job) else j for j in plan(*a, **k)]
-driver.run_batch(sys.argv[1], jobs=2, output_root=sys.argv[2], progress=False, portfolio=False)
+driver.run_batch(sys.argv[1], jobs=2, output_root=sys.argv[2], progress=False, portfolio=False,
+                    pdf=False)
 """
 
 
@@ -133,12 +134,14 @@ def test_sigint_to_the_driver_alone_stops_the_batch_at_once(tmp_path, manifest):
 @pytest.mark.slow
 def test_next_run_removes_half_written_folders_of_skipped_providers(tmp_path, manifest):
     root = tmp_path / "outputs"
-    first = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False)
+    first = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False,
+                    pdf=False)
     assert first.exit_code == 0, first.table()
     stale = root / "2024-25" / ".provider-001.x1y2.partial"
     stale.mkdir()
     (stale / "half-written.txt").write_text("killed")
-    again = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False)
+    again = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False,
+                    pdf=False)
     assert {o.status for o in again.outcomes} == {"skipped"}
     assert not stale.exists()
     assert again.removed_partials == [stale.name]
@@ -148,7 +151,7 @@ def test_next_run_removes_half_written_folders_of_skipped_providers(tmp_path, ma
 def test_two_batches_on_one_output_root_are_refused(tmp_path, manifest, cli):
     root = tmp_path / "outputs"
     with output_lock(root):  # a batch is running on these outputs
-        run = cli("batch", str(manifest), "--output-root", str(root))
+        run = cli("batch", str(manifest), "--output-root", str(root), "--no-pdf")
     assert run.returncode == 3, run.stderr
     assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
     assert "another batch is writing these outputs (pid" in run.stderr

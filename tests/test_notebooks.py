@@ -148,9 +148,11 @@ def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
     doc = json.loads((out / "manifest.json").read_text())
     assert doc["inputs"]["register"]["sha256"] and doc["fingerprint"]
     assert (out / "scorecard.xlsx").is_file()
-    svgs = [o for c in run.notebook.cells for o in c.get("outputs", [])
-            if "image/svg+xml" in (o.get("data") or {})]
-    assert svgs, "charts are rendered as SVG in papermill runs"
+    figures = [o["data"]["text/html"] for c in run.notebook.cells for o in c.get("outputs", [])
+               if "data:image/svg+xml;base64," in "".join((o.get("data") or {}).get("text/html",
+                                                                                   ""))]
+    assert figures, "charts are rendered as SVG figures in papermill runs"
+    assert all('alt="' in "".join(f) and "<figcaption>" in "".join(f) for f in figures)
 
 
 @pytest.mark.slow

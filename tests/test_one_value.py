@@ -36,7 +36,7 @@ def pack(tmp_path_factory) -> Path:
     manifest = tmp / "providers.yaml"
     manifest.write_text(yaml.safe_dump(doc))
     report = run_batch(manifest, jobs=1, output_root=tmp / "outputs", progress=False,
-                       portfolio=False)
+                       portfolio=False, pdf=False)
     assert [o.status for o in report.outcomes] == ["ok"], report.outcomes
     return tmp / "outputs" / doc["period"] / PROVIDER
 

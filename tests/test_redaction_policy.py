@@ -290,7 +290,12 @@ def _secrets() -> dict[str, set[str]]:
 
 
 def _text(path: Path) -> str:
-    """Everything a file holds as text: an xlsx (or any zip) as its XML parts."""
+    """Everything a file holds as text: an xlsx (or any zip) as its XML parts, a PDF as the
+    text of its pages."""
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(p.extract_text() or "" for p in PdfReader(path).pages)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
