@@ -117,7 +117,7 @@ def test_pools_sized_per_dashboard_and_refilled_at_once():
     for name, size in server.POOL_SIZES.items():
         assert f"'{name}': {{'pool_size': {size}}}" in pools
     assert "--VoilaKernelManager.fill_delay=0" in argv
-    assert "--DashboardServer.max_kernels=4" in argv
+    assert "--DashboardServer.max_kernels=3" in argv
     assert "--DashboardServer.unconnected_cull_seconds=20" in argv
 
 

@@ -24,7 +24,7 @@ from workbench.core.paths import CHART_CACHE_ENV, chart_cache_dir
                    "scorecard, 1 for the portfolio).")
 @click.option("--cull-idle", "cull_idle", default=600, show_default=True, type=int,
               help="Shut down kernels idle for this many seconds.")
-@click.option("--max-kernels", "max_kernels", default=4, show_default=True,
+@click.option("--max-kernels", "max_kernels", default=3, show_default=True,
               type=click.IntRange(1, 64),
               help="Page kernels at most (warm ones aside): past it, those no browser is "
                    "connected to are shut down, longest idle first.")

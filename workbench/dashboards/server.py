@@ -25,8 +25,10 @@ from workbench.core.paths import NOTEBOOKS_DIR
 VOILA_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "voila"
 # Preheated kernels per dashboard: a manager opening scorecards back to back takes one per
 # page while the pool refills behind (a kernel is ready in a few seconds: it imports only what
-# a page reading results.json needs), and each one costs ~130 MB
-POOL_SIZES = {"scorecard_dashboard.ipynb": 3, "portfolio_dashboard.ipynb": 1}
+# a page reading results.json needs), and each one costs ~190 MB: two warm scorecards (and at
+# most 3 page kernels) kept ten pages back to back as fast as three, under 1.5 GiB in all
+# (docs/benchmarks.md)
+POOL_SIZES = {"scorecard_dashboard.ipynb": 2, "portfolio_dashboard.ipynb": 1}
 
 DASHBOARDS = ("scorecard_dashboard.ipynb", "portfolio_dashboard.ipynb")
 # Front-end extensions installed for JupyterLab (Altair's JupyterChart, code highlighting) that
@@ -190,7 +192,7 @@ def pool_config(pool_size: int | None, root: Path) -> dict[str, dict[str, int]]:
 def server_argv(*, port: int = 8866, ip: str = "127.0.0.1", token: str | None = None,
                 preheat: bool = False, pool_size: int | None = None,
                 cull_idle_seconds: int = 600, root: Path = NOTEBOOKS_DIR,
-                open_browser: bool = False, max_kernels: int = 4,
+                open_browser: bool = False, max_kernels: int = 3,
                 unconnected_cull_seconds: int = 20) -> list[str]:
     """The Voilà command-line arguments for the dashboard server (tested; launch uses them)."""
     missing = [d for d in DASHBOARDS if not (root / d).exists()]
