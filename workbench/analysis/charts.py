@@ -280,8 +280,10 @@ def rootcause_pareto(data: Register | pd.DataFrame) -> alt.LayerChart:
     table = rootcause.pareto(data) if isinstance(data, Register) else data
     table = table[["label", "count", "pct", "cum_pct"]].copy()
     order = [str(v) for v in table["label"]]
-    x = alt.X("label:N", sort=order, title="Root cause", axis=alt.Axis(labelAngle=-30,
-                                                                       labelLimit=180))
+    # labels slanting down from their tick, left-aligned: PDF engines (WeasyPrint) misplace
+    # right-aligned rotated SVG text and clip the first label at the chart's edge
+    x = alt.X("label:N", sort=order, title="Root cause",
+              axis=alt.Axis(labelAngle=30, labelAlign="left", labelLimit=180))
     base = alt.Chart(_data(table))
     bars = base.mark_bar(color="#2c6e9b").encode(
         x=x, y=alt.Y("count:Q", title="Upheld / partly upheld complaints"),
