@@ -99,3 +99,23 @@ def test_cli_project_twice(cli, tmp_path):
     missing = cli("assessment", "project", "--provider", "nobody", "--period", PERIOD,
                   "--to", CODE, "--db", db)
     assert missing.returncode == 1 and "no assessment for nobody" in missing.stderr
+
+
+def test_the_form_shows_a_projected_answer_and_confirms_it(store):
+    from workbench.scoring.form import ScoringForm
+
+    source = store.find(PROVIDER, PERIOD)
+    target = find_rubric(CODE)
+    outcome, _ = project(store, source.id, target, who="tester")
+    form = ScoringForm(store, outcome.assessment_id, target, assessor="Reviewer Ruth")
+    item_id = outcome.projected[0]
+    editor = form.editor(item_id)
+    assert "needs review" in editor.flags.value and editor.confirm.layout.display is None
+    assert editor.confirm_projection()
+    assert store.load(outcome.assessment_id).item(item_id).projection_note is None
+    assert "needs review" not in editor.flags.value and editor.confirm.layout.display == "none"
+    history = store.history(outcome.assessment_id)
+    assert any(ev.field == "reviewed" and ev.who == "Reviewer Ruth" for ev in history)
+    # an answer not projected has nothing to confirm
+    other = next(i.id for _, i in target.items() if i.id not in outcome.projected)
+    assert form.editor(other).confirm.layout.display == "none"

@@ -146,8 +146,13 @@ class ItemEditor:
         self.message = w.HTML()
         self.status = w.HTML()
         self.flags = w.HTML()
+        # a projected answer (another rubric's, over a crosswalk) is confirmed or changed
+        self.confirm = w.Button(description="Confirm as reviewed",
+                                tooltip="Keep this projected answer as it is, reviewed by you",
+                                layout=w.Layout(display="none", width="auto"))
+        self.confirm.on_click(lambda _b: self.confirm_projection())
         self.widget = w.VBox([
-            self.text, self.suggestion, self.answer, self.flags,
+            self.text, self.suggestion, self.answer, self.flags, self.confirm,
             w.HTML("<b>Evidence</b>"), self.evidence_list,
             w.HBox([self.ev_label, self.ev_target, self.ev_add]),
             self.commentary, self.action_box, self.message, self.status,
@@ -189,6 +194,7 @@ class ItemEditor:
             flags.append(f"{state.projection_note.capitalize()}: check it and change it or "
                          "confirm it")
         self.flags.value = "".join(f"<div style='{_WARN}'>&#9888; {_esc(f)}</div>" for f in flags)
+        self.confirm.layout.display = None if state.projection_note else "none"
         self.status.value = (f"<span style='color:#666;font-size:85%'>saved by "
                              f"{_esc(state.assessor)}, {_esc(_time(state.updated_at))} "
                              f"(version {state.version})</span>" if state.version else "")
@@ -206,7 +212,7 @@ class ItemEditor:
 
     def set_locked(self, locked: bool) -> None:
         for widget in (self.answer, self.commentary, self.action_what, self.action_owner,
-                       self.action_due, self.ev_label, self.ev_target, self.ev_add):
+                       self.action_due, self.ev_label, self.ev_target, self.ev_add, self.confirm):
             widget.disabled = locked
         for row in self.evidence_list.children:
             if isinstance(row, w.HBox):
@@ -277,6 +283,19 @@ class ItemEditor:
         if not self._quiet:
             self.save({"action": {"what": self.action_what.value, "owner": self.action_owner.value,
                                   "due": self.action_due.value}})
+
+    def confirm_projection(self) -> bool:
+        """Record that the assessor reviewed the projected answer and keeps it as it is."""
+        try:
+            done = self.form.store.mark_reviewed(self.form.assessment_id, self.item.id,
+                                                 self.form.assessor)
+        except WorkbenchError as exc:
+            self._say(f"Not confirmed: {exc.message}")
+            return False
+        self.form.reload()
+        if not done:
+            self._say("Not confirmed: the answer changed since it was projected (reloaded).")
+        return done
 
     def add_evidence(self, label: str | None = None, target: str | None = None) -> bool:
         """Add the link typed in the label/target boxes; a refused target leaves them as typed."""
