@@ -9,6 +9,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,14 @@ BATCH_DATA = DATA / "batch"  # three small providers (test_batch, test_notebooks
 # the assessment stored for the shared batch (as `make demo` seeds one): 1.1 and 1.2 yes, 2.1 no
 STORED_PROVIDER, STORED_BY = "provider-001", "Ann Auditor"
 STORED_ANSWERS = {"1.1": "yes", "1.2": "yes", "2.1": "no"}
+
+
+def as_from_a_terminal() -> None:
+    """``preexec_fn`` for a child a test sends Ctrl-C to: SIGINT at its default and unblocked,
+    as in a terminal's foreground process. A test run started as a background job (`make test
+    &` from a script) has SIGINT ignored, and children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @dataclass(frozen=True)

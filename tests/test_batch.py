@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import as_from_a_terminal
 from workbench.batch.driver import REQUIRED_FILES, Job, run_batch, run_provider
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
@@ -237,7 +238,8 @@ def test_interrupted_provider_leaves_no_half_written_output(tmp_path, sig, warm,
     stderr = tmp_path / "child-stderr.txt"
     with stderr.open("wb") as err:
         proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", code,
-                                 pickle.dumps(job).hex()], stderr=err)
+                                 pickle.dumps(job).hex()], stderr=err,
+                                preexec_fn=as_from_a_terminal)
     def kernel_pid() -> int | None:  # written by the running cell
         for f in folder.parent.glob(".*/half-written.txt"):
             with contextlib.suppress(OSError, ValueError):
@@ -296,7 +298,8 @@ def test_ctrl_c_stops_a_parallel_batch_at_once(manifest, tmp_path):
         # its own session, so the Ctrl-C below reaches the batch's processes as a terminal's would
         proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "workbench", "batch",
                                  str(manifest), "-j", "2", "--output-root", str(root)],
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                preexec_fn=as_from_a_terminal)
 
     def running() -> set[str]:
         return {p.name.split(".")[1] for p in folder.glob(".*.partial")}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import as_from_a_terminal
 from workbench.batch.driver import LOCK_FILE, output_lock, run_batch
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
@@ -87,7 +88,8 @@ def start_slow_batch(tmp_path: Path, manifest: Path) -> tuple[subprocess.Popen, 
     notebook.write_text(SLOW)
     root = tmp_path / "outputs"
     proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(manifest), str(root),
-                             str(notebook)], stderr=subprocess.DEVNULL)
+                             str(notebook)], stderr=subprocess.DEVNULL,
+                            preexec_fn=as_from_a_terminal)
     period = root / "2024-25"
 
     def kernels() -> set[int] | None:
