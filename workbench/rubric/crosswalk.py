@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.core.errors import ValidationFailed, WorkbenchError
 from workbench.core.paths import RUBRICS_DIR
+from workbench.core.yamlcheck import Problem, model_problems
 from workbench.core.yamlfile import YamlDocument, load_yaml
-from workbench.rubric.model import Problem, Rubric, load_rubric
+from workbench.rubric.model import Rubric, load_rubric
 
 CROSSWALKS_DIR = RUBRICS_DIR / "crosswalks"
 # How the FROM item relates to the TO item, read "FROM item is <relation> TO item":
@@ -90,19 +91,7 @@ def _where(doc: YamlDocument, loc: tuple) -> str:
 
 
 def _model_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        if err["type"] == "missing":
-            problems.append(Problem(doc.line(loc[:-1]), _where(doc, loc[:-1]),
-                                    f"'{loc[-1]}' is missing"))
-        elif err["type"] == "extra_forbidden":
-            problems.append(Problem(doc.line(loc), _where(doc, loc[:-1]),
-                                    f"unknown key '{loc[-1]}'"))
-        else:
-            problems.append(Problem(doc.line(loc), _where(doc, loc),
-                                    err["msg"].removeprefix("Value error, ")))
-    return problems
+    return model_problems(doc, exc, _where)
 
 
 def validate(doc: YamlDocument, rubrics: dict[str, Rubric] | None = None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.core.errors import ValidationFailed
+from workbench.core.yamlcheck import Problem, key_path, model_problems
 from workbench.core.yamlfile import YamlDocument, load_yaml
 
 # The register indicators a data check may name; workbench.analysis.kpis computes every one of them.
@@ -147,59 +147,13 @@ class Rubric(_Strict):
         return sum(len(s.items) for s in self.sections)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a rubric file, with the YAML line where it can be placed."""
-
-    line: int | None
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        prefix = f"line {self.line}: " if self.line else ""
-        where = f"{self.where}: " if self.where else ""
-        return f"{prefix}{where}{self.message}"
-
-
 def _where(doc: YamlDocument, loc: tuple) -> str:
     """A human location ("section 1, item 1.3, source") from a pydantic/YAML key path."""
-    parts: list[str] = []
-    node: Any = doc.data
-    i = 0
-    while i < len(loc):
-        key = loc[i]
-        if key in ("sections", "items") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            try:
-                node = node[key][loc[i + 1]]
-                ident = node.get("id") if isinstance(node, dict) else None
-            except (KeyError, IndexError, TypeError):
-                ident = None
-            label = "section" if key == "sections" else "item"
-            parts.append(f"{label} {ident}" if ident is not None else f"{label} #{loc[i + 1] + 1}")
-            i += 2
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-        i += 1
-    return ", ".join(parts)
+    return key_path(doc, loc, {"sections": ("section", "id"), "items": ("item", "id")})
 
 
 def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        if kind == "missing":
-            where, msg = _where(doc, loc[:-1]), f"'{loc[-1]}' is missing"
-            line = doc.line(loc[:-1])
-        elif kind == "extra_forbidden":
-            where, msg = _where(doc, loc[:-1]), f"unknown key '{loc[-1]}'"
-            line = doc.line(loc)
-        else:
-            where, msg = _where(doc, loc), err["msg"].removeprefix("Value error, ")
-            line = doc.line(loc)
-        problems.append(Problem(line, where, msg))
-    return problems
+    return model_problems(doc, exc, _where)
 
 
 def _num(value: Any) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.core.errors import InputFileError, ValidationFailed
 from workbench.core.memo import file_identity, pure_cache
 from workbench.core.paths import RUBRICS_DIR
+from workbench.core.yamlcheck import Problem, key_path, model_problems
 from workbench.core.yamlfile import YamlDocument, load_yaml
 
 REGIMES_DIR = RUBRICS_DIR / "regimes"
@@ -162,59 +162,14 @@ class Regime(_Strict):
         return [f for r in self.returns for f in r.figures]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a regime file, with the YAML line where it can be placed."""
-
-    line: int | None
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        prefix = f"line {self.line}: " if self.line else ""
-        return f"{prefix}{self.where + ': ' if self.where else ''}{self.message}"
-
-
 def _where(doc: YamlDocument, loc: tuple) -> str:
     """A human location ("stage stage2, respond", "return tsm, figure CH02_1") from a key path."""
-    parts: list[str] = []
-    node: Any = doc.data
-    i = 0
-    while i < len(loc):
-        key = loc[i]
-        if key in ("stages", "returns", "figures") and i + 1 < len(loc) \
-                and isinstance(loc[i + 1], int):
-            try:
-                node = node[key][loc[i + 1]]
-                ident = node.get("key" if key == "figures" else "id") \
-                    if isinstance(node, dict) else None
-            except (KeyError, IndexError, TypeError):
-                ident = None
-            label = {"stages": "stage", "returns": "return", "figures": "figure"}[key]
-            parts.append(f"{label} {ident}" if ident is not None else
-                         f"{label} #{loc[i + 1] + 1}")
-            i += 2
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-        i += 1
-    return ", ".join(parts)
+    return key_path(doc, loc, {"stages": ("stage", "id"), "returns": ("return", "id"),
+                               "figures": ("figure", "key")})
 
 
 def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        if err["type"] == "missing":
-            problems.append(Problem(doc.line(loc[:-1]), _where(doc, loc[:-1]),
-                                    f"'{loc[-1]}' is missing"))
-        elif err["type"] == "extra_forbidden":
-            problems.append(Problem(doc.line(loc), _where(doc, loc[:-1]),
-                                    f"unknown key '{loc[-1]}'"))
-        else:
-            problems.append(Problem(doc.line(loc), _where(doc, loc),
-                                    err["msg"].removeprefix("Value error, ")))
-    return problems
+    return model_problems(doc, exc, _where)
 
 
 def _cross_problems(regime: Regime, doc: YamlDocument) -> list[Problem]:
