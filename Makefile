@@ -28,10 +28,10 @@ demo: $(STAMP)
 	$(BIN)/workbench sample-assessments
 	$(BIN)/workbench batch sample_data/providers.yaml --jobs 2
 	@echo
-	@echo "Provider packs:  outputs/<period>/<provider>/ (report.html, scorecard.xlsx, governance reports)"
-	@echo "Portfolio:       outputs/<period>/portfolio.html and portfolio.xlsx"
+	@echo "Provider packs:  outputs/<period>/<provider>/ (report.html and report.pdf, scorecard.xlsx, governance reports with their PDFs)"
+	@echo "Portfolio:       outputs/<period>/portfolio.html, portfolio.pdf and portfolio.xlsx"
 	@echo "Dashboards:      make dashboard, then open http://127.0.0.1:$(PORT)/"
-	@echo "Scoring:         make lab, then notebooks/assess_provider.ipynb"
+	@echo "Scoring:         make lab, then notebooks/assess_provider.ipynb (or scoring_form.ipynb with Voila)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
