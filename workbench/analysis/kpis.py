@@ -123,7 +123,7 @@ def resolve_targets(targets: Any = None) -> dict[str, int]:
     return out
 
 
-def _as_of(as_of: Any, period: Period | None) -> dt.date:
+def as_of_date(as_of: Any, period: Period | None) -> dt.date:
     if as_of is None:
         today = dt.date.today()
         return min(today, period.end) if period is not None else today
@@ -137,7 +137,7 @@ def _as_of(as_of: Any, period: Period | None) -> dt.date:
         raise WorkbenchError(f"as-of date '{as_of}' is not a date (use YYYY-MM-DD)") from exc
 
 
-def _period(period: Any) -> Period | None:
+def period_of(period: Any) -> Period | None:
     if period is None or isinstance(period, Period):
         return period
     if isinstance(period, tuple) and len(period) == 2:
@@ -247,8 +247,8 @@ class _Prepared:
 
 def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, calendar: Any = None,
              period: Any = None) -> _Prepared:
-    period = _period(period)
-    as_of_d = _as_of(as_of, period)
+    period = period_of(period)
+    as_of_d = as_of_date(as_of, period)
     targets = resolve_targets(targets)
     cal = _calendar(calendar)
     frame = register.frame
@@ -589,7 +589,7 @@ def _open_summary(prep: _Prepared) -> dict[str, Any]:
 Coverage = dict[str, Any]  # {"known": int | None, "of": int, "reason": str (when null)}
 
 
-def _cov(known: int | None, of: int, reason: str | None = None) -> Coverage:
+def coverage_of(known: int | None, of: int, reason: str | None = None) -> Coverage:
     out: Coverage = {"known": None if known is None else int(known), "of": int(of)}
     if reason:
         out["reason"] = reason
@@ -668,27 +668,27 @@ def _indicators(prep: _Prepared, overall: dict[str, Any]
     }
     coverage: dict[str, Coverage] = {
         # the upheld complaints are known as far as outcomes are recorded on answered ones
-        "rca_coverage_pct": _cov(n_decided, n_responded),
-        "learning_recorded_pct": _cov(n_decided, n_responded),
-        "actions_recorded_pct": _cov(n_decided, n_responded),
-        "actions_completed_on_time_pct": _cov(has_due.sum(), any_action.sum()),
-        "actions_signed_off_pct": _cov(completed.sum(), completed.sum()),
-        "overdue_actions": _cov(has_due.sum(), any_action.sum()),
-        "complainant_told_of_improvement_pct": _cov(told_known.sum(), with_action.sum()),
-        "acknowledged_within_target_pct": _cov(
+        "rca_coverage_pct": coverage_of(n_decided, n_responded),
+        "learning_recorded_pct": coverage_of(n_decided, n_responded),
+        "actions_recorded_pct": coverage_of(n_decided, n_responded),
+        "actions_completed_on_time_pct": coverage_of(has_due.sum(), any_action.sum()),
+        "actions_signed_off_pct": coverage_of(completed.sum(), completed.sum()),
+        "overdue_actions": coverage_of(has_due.sum(), any_action.sum()),
+        "complainant_told_of_improvement_pct": coverage_of(told_known.sum(), with_action.sum()),
+        "acknowledged_within_target_pct": coverage_of(
             (complaint & ~np.isnan(f["ack_within"].to_numpy())).sum(),
             n_complaints - int(f["ack_not_due"].sum())),
-        "responded_within_target_pct": _cov(
+        "responded_within_target_pct": coverage_of(
             (complaint & ~np.isnan(f["resp_within"].to_numpy())).sum(),
             n_complaints - int(f["resp_not_due"].sum())),
-        "outcome_recorded_pct": _cov(n_responded, n_responded),
-        "investigator_recorded_pct": _cov(n_complaints, n_complaints),
-        "response_due_recorded_pct": _cov(int(due_ok.sum()), n_complaints),
-        "open_over_6_months": _cov(recv_known, n_complaints),
-        "completed_within_12_weeks_pct": _cov(close_known, close_of),
-        "escalated_pct": _cov(esc_known, n_complaints),
-        "compliments_recorded": _cov(len(frame), len(frame)),
-        "themes_per_quarter_reported": _cov(n_complaints, n_complaints),
+        "outcome_recorded_pct": coverage_of(n_responded, n_responded),
+        "investigator_recorded_pct": coverage_of(n_complaints, n_complaints),
+        "response_due_recorded_pct": coverage_of(int(due_ok.sum()), n_complaints),
+        "open_over_6_months": coverage_of(recv_known, n_complaints),
+        "completed_within_12_weeks_pct": coverage_of(close_known, close_of),
+        "escalated_pct": coverage_of(esc_known, n_complaints),
+        "compliments_recorded": coverage_of(len(frame), len(frame)),
+        "themes_per_quarter_reported": coverage_of(n_complaints, n_complaints),
     }
     for name, fields in INDICATOR_FIELDS.items():
         reason = prep.missing(fields)
@@ -697,7 +697,7 @@ def _indicators(prep: _Prepared, overall: dict[str, Any]
             reason = "no column mapped to date_closed or date_response_sent"
         if reason:
             values[name] = None
-            coverage[name] = _cov(None, coverage[name]["of"], reason)
+            coverage[name] = coverage_of(None, coverage[name]["of"], reason)
     return values, coverage
 
 
@@ -713,40 +713,40 @@ def _figure_coverage(prep: _Prepared, result: dict[str, Any]) -> dict[str, Cover
 
     decided = int(sum(result["outcomes"][k] for k in OUTCOMES))
     cov: dict[str, Coverage] = {
-        "acknowledged_within_target_pct": _cov(known("ack_within"),
+        "acknowledged_within_target_pct": coverage_of(known("ack_within"),
                                                n - int(f["ack_not_due"].sum())),
-        "acknowledged_within_target_of_acknowledged_pct": _cov(known("ack_within_done"), n),
-        "mean_working_days_to_acknowledge": _cov(known("ack_days"), n),
-        "median_working_days_to_acknowledge": _cov(known("ack_days"), n),
-        "overdue_unacknowledged": _cov(known("ack_within"), n - int(f["ack_not_due"].sum())),
-        "responded_within_target_pct": _cov(known("resp_within"),
+        "acknowledged_within_target_of_acknowledged_pct": coverage_of(known("ack_within_done"), n),
+        "mean_working_days_to_acknowledge": coverage_of(known("ack_days"), n),
+        "median_working_days_to_acknowledge": coverage_of(known("ack_days"), n),
+        "overdue_unacknowledged": coverage_of(known("ack_within"), n - int(f["ack_not_due"].sum())),
+        "responded_within_target_pct": coverage_of(known("resp_within"),
                                             n - int(f["resp_not_due"].sum())),
-        "responded_within_target_of_responded_pct": _cov(known("resp_within_done"), n),
-        "mean_working_days_to_respond": _cov(known("resp_days"), n),
-        "median_working_days_to_respond": _cov(known("resp_days"), n),
-        "overdue_unanswered": _cov(known("resp_within"), n - int(f["resp_not_due"].sum())),
-        "completed_within_12_weeks_pct": _cov(known("close_within"),
+        "responded_within_target_of_responded_pct": coverage_of(known("resp_within_done"), n),
+        "mean_working_days_to_respond": coverage_of(known("resp_days"), n),
+        "median_working_days_to_respond": coverage_of(known("resp_days"), n),
+        "overdue_unanswered": coverage_of(known("resp_within"), n - int(f["resp_not_due"].sum())),
+        "completed_within_12_weeks_pct": coverage_of(known("close_within"),
                                               n - int(f["close_not_due"].sum())),
-        "mean_working_days_to_close": _cov(known("close_days"), n),
-        "median_working_days_to_close": _cov(known("close_days"), n),
-        "upheld_pct": _cov(decided, n),
-        "escalated_pct": _cov(int(f["escalation_recorded"].sum()), n),
-        "late_complaints.pct": _cov(int(f["has_event_date"].sum()), n),
+        "mean_working_days_to_close": coverage_of(known("close_days"), n),
+        "median_working_days_to_close": coverage_of(known("close_days"), n),
+        "upheld_pct": coverage_of(decided, n),
+        "escalated_pct": coverage_of(int(f["escalation_recorded"].sum()), n),
+        "late_complaints.pct": coverage_of(int(f["has_event_date"].sum()), n),
     }
     for name, fields in FIGURE_REQUIRES.items():
         reason = prep.missing(fields)
         if reason:
             result[name] = None
-            cov[name] = _cov(None, cov[name]["of"], reason)
+            cov[name] = coverage_of(None, cov[name]["of"], reason)
     if prep.close_basis is None:
         reason = "no column mapped to date_closed or date_response_sent"
         for name in ("completed_within_12_weeks_pct", "mean_working_days_to_close",
                      "median_working_days_to_close"):
             result[name] = None
-            cov[name] = _cov(None, n, reason)
+            cov[name] = coverage_of(None, n, reason)
     if "date_of_event" not in prep.recorded:
         result["late_complaints"] = {"count": None, "with_event_date": 0, "pct": None}
-        cov["late_complaints.pct"] = _cov(None, n, "no column mapped to date_of_event")
+        cov["late_complaints.pct"] = coverage_of(None, n, "no column mapped to date_of_event")
     return cov
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.analysis.kpis import Coverage, coverage_of
 from workbench.analysis.periods import Period, financial_year_of, parse_period
 from workbench.analysis.stages import RegimeFacts, StageFacts, regime_facts
 from workbench.analysis.workdays import WorkCalendar
@@ -18,14 +19,6 @@ from workbench.rubric.regime import Figure, Regime, load_regime
 TENURES = {"lcra": "LCRA", "lcho": "LCHO"}
 TENURE_WORDS = {"lcra": "low-cost rental accommodation (LCRA)",
                 "lcho": "low-cost home ownership (LCHO)"}
-Coverage = dict[str, Any]
-
-
-def _cov(known: int | None, of: int, reason: str | None = None) -> Coverage:
-    out: Coverage = {"known": None if known is None else int(known), "of": int(of)}
-    if reason:
-        out["reason"] = reason
-    return out
 
 
 def _round(value: float, decimals: int) -> float | int:
@@ -82,91 +75,93 @@ def _measure(fx: _Figures, fig: Figure, mask: np.ndarray | None, homes: int | No
     m = fig.measure
     if m in ("received", "received_per_1000_homes", "refused", "by_subject"):
         if (why := sf.missing.get("received")):
-            return None, _cov(None, 0, why)
+            return None, coverage_of(None, 0, why)
         rows, undated = fx.received(sf)
         rows = rows & keep
         n = int(rows.sum())
-        cov = _cov(n, n + undated)
+        cov = coverage_of(n, n + undated)
         if m == "received":
             return n, cov
         if m == "received_per_1000_homes":
             if homes is None:
-                return None, _cov(None, n, "the number of homes was not given (--homes)")
+                return None, coverage_of(None, n, "the number of homes was not given (--homes)")
             return _round(1000.0 * n / homes, fig.decimals), cov
         if m == "refused":
             if (why := rf.why_missing("refused")):
-                return None, _cov(None, n, why)
+                return None, coverage_of(None, n, why)
             f = sf.facts
             refused = (f["refused"].to_numpy() & f["start_ok"].to_numpy()
                        & fx._in(f["start"].to_numpy()) & keep)
-            return int(refused.sum()), _cov(int(refused.sum()), int(refused.sum()))
+            return int(refused.sum()), coverage_of(int(refused.sum()), int(refused.sum()))
         if (why := rf.why_missing("type")):
-            return None, _cov(None, n, why)
+            return None, coverage_of(None, n, why)
         counts = pd.Series(fx.text("type")[rows]).fillna("(not recorded)").value_counts()
         ordered = sorted(((str(k), int(v)) for k, v in counts.items()),
                          key=lambda kv: (-kv[1], kv[0]))
-        return dict(ordered), _cov(n - int(counts.get("(not recorded)", 0)), n)
+        return dict(ordered), coverage_of(n - int(counts.get("(not recorded)", 0)), n)
     if m in ("well_founded", "with_actions"):
         decided = fx.decided() & keep
         n = int(decided.sum())
         need = "outcome" if m == "well_founded" else "actions"
         if (why := rf.why_missing(need)):
-            return None, _cov(None, n, why)
+            return None, coverage_of(None, n, why)
         if m == "well_founded":
             outcome = fx.text("outcome")[decided]
             known = int(pd.Series(outcome).notna().sum())
             value = int(np.isin(outcome, ["upheld", "partly_upheld"]).sum())
-            return value, _cov(known, n)
+            return value, coverage_of(known, n)
         value = int(pd.Series(fx.text("actions")[decided]).notna().sum())
-        return value, _cov(n, n)
+        return value, coverage_of(n, n)
     if m == "referred_to_ombudsman":
         if (why := rf.why_missing("date_ombudsman")):
-            return None, _cov(None, 0, why)
+            return None, coverage_of(None, 0, why)
         kind = fx.text("record_kind")
         dates = fx.frame["date_ombudsman"].to_numpy(dtype="datetime64[D]")
         rows = (kind != "compliment") & fx._in(dates) & keep
-        return int(rows.sum()), _cov(int(rows.sum()), int(rows.sum()))
+        return int(rows.sum()), coverage_of(int(rows.sum()), int(rows.sum()))
     # measures over the stage's responses sent in the period
     rows = fx.responses(sf, fig.basis) & keep
     n = int(rows.sum())
     for group in ("received", "respond"):
         if (why := sf.missing.get(group)):
-            return None, _cov(None, n, why)
+            return None, coverage_of(None, n, why)
     f = sf.facts
     if m == "responded":
-        return n, _cov(n, n)
+        return n, coverage_of(n, n)
     if m in ("responded_within", "responded_within_pct"):
         if (why := sf.missing.get("within")):
-            return None, _cov(None, n, why)
+            return None, coverage_of(None, n, why)
         within = f["within"].to_numpy(dtype=float)[rows]
         known = int((~np.isnan(within)).sum())
         hits = int((within == 1.0).sum())
         if m == "responded_within":
-            return hits, _cov(known, n)
-        return (_round(100.0 * hits / known, fig.decimals) if known else None), _cov(known, n)
+            return hits, coverage_of(known, n)
+        pct = _round(100.0 * hits / known, fig.decimals) if known else None
+        return pct, coverage_of(known, n)
     if m in ("mean_working_days", "median_working_days"):
         days = f["days"].to_numpy(dtype=float)[rows]
         days = days[~np.isnan(days)]
         if not days.size:
-            return None, _cov(0, n)
+            return None, coverage_of(0, n)
         value = float(days.mean()) if m == "mean_working_days" else float(np.median(days))
-        return _round(value, fig.decimals), _cov(int(days.size), n)
+        return _round(value, fig.decimals), coverage_of(int(days.size), n)
     if m in ("outcome", "outcome_pct"):
         if (why := sf.missing.get("outcomes")):
-            return None, _cov(None, n, why)
+            return None, coverage_of(None, n, why)
         outcome = f["outcome"].to_numpy(dtype=object)[rows]
         known = int(pd.Series(outcome).notna().sum())
         hits = int((outcome == fig.outcome).sum())
         if m == "outcome":
-            return hits, _cov(known, n)
-        return (_round(100.0 * hits / known, fig.decimals) if known else None), _cov(known, n)
+            return hits, coverage_of(known, n)
+        pct = _round(100.0 * hits / known, fig.decimals) if known else None
+        return pct, coverage_of(known, n)
     # extended, extended_pct
     if (why := sf.missing.get("extended")):
-        return None, _cov(None, n, why)
+        return None, coverage_of(None, n, why)
     hits = int((f["extended"].to_numpy() & rows).sum())
     if m == "extended":
-        return hits, _cov(n, n)
-    return (_round(100.0 * hits / n, fig.decimals) if n else None), _cov(n, n)
+        return hits, coverage_of(n, n)
+    return (_round(100.0 * hits / n, fig.decimals) if n else None), coverage_of(n, n)
 
 
 def _homes(homes: int | None, homes_lcra: int | None, homes_lcho: int | None
@@ -236,7 +231,7 @@ def compute_returns(register: Register, regime: Regime | str | None, *, period: 
             definitions[key] = f"{definitions[fig.key]} Only complaints from " \
                                f"{TENURE_WORDS[code]} residents (the register's tenure)."
             if why:
-                figures[key], coverage[key] = None, _cov(None, 0, why)
+                figures[key], coverage[key] = None, coverage_of(None, 0, why)
                 continue
             figures[key], coverage[key] = _measure(fx, fig, tenure == code, split[code])
         # how much of the figure's population the split can place in a tenure

@@ -10,10 +10,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.kpis import counted_rows, resolve_targets
-from workbench.analysis.periods import Period, add_months, parse_period
+from workbench.analysis.kpis import (
+    Coverage,
+    as_of_date,
+    counted_rows,
+    coverage_of,
+    period_of,
+    resolve_targets,
+)
+from workbench.analysis.periods import Period, add_months
 from workbench.analysis.workdays import WorkCalendar, get_calendar, to_days
-from workbench.core.errors import WorkbenchError
 from workbench.register.loader import Register
 from workbench.rubric.regime import Clock, Regime, clock_text, load_regime
 
@@ -216,24 +222,6 @@ def _bool(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def _as_of(as_of: Any, period: Period | None) -> dt.date:
-    if as_of is None:
-        today = dt.date.today()
-        return min(today, period.end) if period is not None else today
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of).strip())
-    except ValueError as exc:
-        raise WorkbenchError(f"as-of date '{as_of}' is not a date (use YYYY-MM-DD)") from exc
-
-
-def _period(period: Any) -> Period | None:
-    return None if period is None else parse_period(period)
-
-
 def _error_rows(register: Register) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     for i in register.issues:
@@ -248,7 +236,7 @@ def regime_facts(register: Register, regime: Regime | str | None = None, *, as_o
     """The per-row facts of every stage of ``regime`` over the register's counted rows (every
     period: the figures choose their rows). ``period`` only sets the default as-of date."""
     regime = load_regime(regime)
-    as_of_d = _as_of(as_of, _period(period))
+    as_of_d = as_of_date(as_of, period_of(period))
     cal = calendar if isinstance(calendar, WorkCalendar) else get_calendar(
         calendar or regime.calendar)
     rows = counted_rows(register, as_of=as_of_d)
@@ -406,14 +394,6 @@ def _stage_facts(rf: RegimeFacts, stage: EffectiveStage, rows: np.ndarray,
 # Figures
 
 
-Coverage = dict[str, Any]
-
-
-def _cov(known: int | None, of: int, reason: str | None = None) -> Coverage:
-    out: Coverage = {"known": None if known is None else int(known), "of": int(of)}
-    if reason:
-        out["reason"] = reason
-    return out
 
 
 def _pct(values: np.ndarray) -> float | None:
@@ -470,16 +450,17 @@ def _stage_figures(sf: StageFacts, period: Period | None, as_of: dt.date
         "past_flag": int((f["past_flag"].to_numpy() & pop).sum()),
     }
     cov: dict[str, Coverage] = {
-        "received": _cov(int((pop & f["start_ok"].to_numpy()).sum()), n),
-        "answered": _cov(int(responded.sum()), int(due.sum())),
-        "acknowledged_within_pct": _cov(int((~np.isnan(ack_within)).sum()),
-                                        int(due.sum()) - ack_not_due),
-        "within_timescale_pct": _cov(int((~np.isnan(within)).sum()), int(due.sum()) - not_due),
-        "mean_working_days": _cov(int((~np.isnan(days)).sum()), int(due.sum())),
-        "median_working_days": _cov(int((~np.isnan(days)).sum()), int(due.sum())),
-        "outcomes": _cov(int(closed.sum()) - counts["undecided"], int(closed.sum())),
-        "open": _cov(int((pop & f["start_ok"].to_numpy()).sum()), n),
-        "overdue": _cov(int((pop & f["start_ok"].to_numpy()).sum()), n),
+        "received": coverage_of(int((pop & f["start_ok"].to_numpy()).sum()), n),
+        "answered": coverage_of(int(responded.sum()), int(due.sum())),
+        "acknowledged_within_pct": coverage_of(int((~np.isnan(ack_within)).sum()),
+                                               int(due.sum()) - ack_not_due),
+        "within_timescale_pct": coverage_of(int((~np.isnan(within)).sum()),
+                                            int(due.sum()) - not_due),
+        "mean_working_days": coverage_of(int((~np.isnan(days)).sum()), int(due.sum())),
+        "median_working_days": coverage_of(int((~np.isnan(days)).sum()), int(due.sum())),
+        "outcomes": coverage_of(int(closed.sum()) - counts["undecided"], int(closed.sum())),
+        "open": coverage_of(int((pop & f["start_ok"].to_numpy()).sum()), n),
+        "overdue": coverage_of(int((pop & f["start_ok"].to_numpy()).sum()), n),
     }
     cov["within_timescale"] = cov["within_timescale_pct"]
     cov["extended"] = cov["answered"]
@@ -497,7 +478,7 @@ def _stage_figures(sf: StageFacts, period: Period | None, as_of: dt.date
     for group, why in sf.missing.items():
         for key in groups.get(group, ()):
             values[key] = None
-            cov[key] = _cov(None, cov.get(key, {"of": n})["of"], why)
+            cov[key] = coverage_of(None, cov.get(key, {"of": n})["of"], why)
     return values, cov
 
 
@@ -513,8 +494,8 @@ def stage_kpis(register: Register, regime: Regime | str | None = None, *, as_of:
     ``targets``: the contract's stated targets (``Provider.contract_targets``); ``calendar``:
     a WorkCalendar or region (default the regime's). A figure over a field the register does
     not keep is None, with the reason in ``coverage`` (docs/regimes.md)."""
-    parsed = _period(period)
-    rf = regime_facts(register, regime, as_of=_as_of(as_of, parsed), calendar=calendar,
+    parsed = period_of(period)
+    rf = regime_facts(register, regime, as_of=as_of_date(as_of, parsed), calendar=calendar,
                       targets=targets)
     stages: dict[str, Any] = {}
     coverage: dict[str, Coverage] = {}
