@@ -13,7 +13,9 @@ from workbench.cli import main
 from workbench.register.manifest import HOLIDAY_REGIONS
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+def date_value(ctx: click.Context, param: click.Parameter, value: str | None
+               ) -> dt.date | None:
+    """A click callback: a YYYY-MM-DD option as a date (None when not given)."""
     if value is None:
         return None
     try:
@@ -23,14 +25,14 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 
 def _closures(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[dt.date]:
-    return [_date(ctx, param, v) for v in value]
+    return [date_value(ctx, param, v) for v in value]
 
 
 @main.command("kpis")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--mapping", "mapping", type=click.Path(path_type=Path),
               help="Column mapping YAML (default: recognise the headers).")
-@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=date_value, metavar="YYYY-MM-DD",
               help="Date open cases are aged at (default today, or the period's end if earlier).")
 @click.option("--period", metavar="PERIOD",
               help="Records received in: 2024-25, 2024-25 Q1, 2024-05, 2024-04-01..2024-06-30.")

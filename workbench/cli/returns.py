@@ -9,15 +9,7 @@ from pathlib import Path
 import click
 
 from workbench.cli import main
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+from workbench.cli.analysis import date_value
 
 
 @main.command("returns")
@@ -30,7 +22,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option("--period", metavar="PERIOD",
               help="The return's period (default: the financial year of the as-of date): "
                    "2024-25, 2024-25 Q1, 2024-05, 2024-04-01..2025-03-31.")
-@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=date_value, metavar="YYYY-MM-DD",
               help="Date deadlines are judged at (default today, or the period's end if "
                    "earlier).")
 @click.option("--homes", type=click.IntRange(min=1), default=None,
