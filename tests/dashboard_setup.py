@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+import pytest
+
 from workbench.core.paths import DEFAULT_MANIFEST, PROJECT_ROOT
 
 PROVIDER = "oakwood-care"
@@ -22,6 +24,28 @@ ANSWERS = {"1.1": "yes", "1.2": "yes", "1.3": "no", "2.1": "yes", "3.1": "yes", 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The WCAG 2.0, 2.1 and 2.2 A and AA rules of axe-core (not its best-practice rules)
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def need_chromium(what: str) -> None:
+    """Skip (saying why) when Debian's chromium is missing; in CI, fail instead."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium chromium-driver)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); {what}")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on ``page``, one line per rule with where it failed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+    found = Axe().run(page, options=options).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:5])
+            for v in found]
 
 
 def free_port() -> int:

@@ -19,10 +19,13 @@ from tests.dashboard_setup import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PROVIDER,
+    WCAG_AA,
+    axe_violations,
     dashboard_data,
     dashboard_server,
     free_port,
     jupyter_env,
+    need_chromium,
     wait_http,
 )
 from workbench.core.paths import DEFAULT_MANIFEST, NOTEBOOKS_DIR, PROJECT_ROOT
@@ -40,20 +43,12 @@ TIMEOUT = 120_000  # ms: a cold kernel on a busy 2-core machine
 ON_SITE = pytest.mark.xdist_group("dashboard-site")
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium chromium-driver)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, build_once):
     """Batch results for every sample provider, one scored assessment in a temporary store
     (built once per test run; every test here only reads them), and the dashboard server over
     them."""
-    _need_chromium()
+    need_chromium("browser tests skipped")
     data = build_once("dashboard-site", dashboard_data)
     outputs, db = data / "outputs", str(data / "workbench.db")
     total = int((data / "total").read_text())
@@ -66,7 +61,7 @@ def site(tmp_path_factory, build_once):
 def browser():
     """Chromium through Playwright's sync API, for this module's tests only: while it runs, an
     asyncio loop runs in this thread (asyncio.run in a later test on the worker would fail)."""
-    _need_chromium()
+    need_chromium("browser tests skipped")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -299,7 +294,6 @@ VOILA_OWN_WARNING = re.compile(
     r"\(\^4\.5\.\d+\) of shared module @jupyterlab/outputarea)")
 
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @ON_SITE
@@ -311,18 +305,8 @@ def test_no_accessibility_violations(site, page, name):
     url, ready = PAGES[name]
     _open(page, site["base"] + url, ready)
     page.wait_for_timeout(500)
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
     assert results.violations_count == 0, results.generate_report()
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.2 AA violations on ``page``: rule, help and where."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    return [f"{v['id']}: {v['help']} at "
-            + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:5])
-            for v in found.response["violations"]]
 
 
 def _status(url: str) -> tuple[int, dict]:
@@ -437,7 +421,7 @@ def lab(tmp_path):
     """JupyterLab as `make lab` starts it, on a copy of notebooks/ (Lab autosaves: the committed
     notebooks must stay output-free), with HOME, the Jupyter folders, the store (WORKBENCH_DB)
     and the outputs (WORKBENCH_OUTPUTS) in tmp_path."""
-    _need_chromium()
+    need_chromium("browser tests skipped")
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     db, outputs = str(tmp_path / "lab.db"), tmp_path / "outputs"

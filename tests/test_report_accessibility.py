@@ -3,18 +3,14 @@ on every governance report and the portfolio of a real batch run."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.dashboard_setup import CHROMIUM, CHROMIUM_ARGS
+from tests.dashboard_setup import CHROMIUM, CHROMIUM_ARGS, axe_violations, need_chromium
 from workbench.reports.htmlreport import CSP_META
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The WCAG 2.0, 2.1 and 2.2 A and AA rules of axe-core (its best-practice rules are not asked)
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
 PROVIDERS = ("provider-001", "provider-002", "provider-003")
 GOVERNANCE = ("lessons_learned.html", "public_quarterly_report.html", "annual_report.html",
               "commissioner_report.html")
@@ -22,18 +18,10 @@ PAGES = [f"{p}/{f}" for p in PROVIDERS for f in GOVERNANCE] + [
     "portfolio.html", *(f"portfolio_{f}" for f in GOVERNANCE)]
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium chromium-driver)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); the axe checks need it")
-
-
 @pytest.fixture(scope="module")
 def context():
     """An offline Chromium context (the reports must need no network)."""
-    _need_chromium()
+    need_chromium("the axe checks need it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -44,16 +32,6 @@ def context():
             browser.close()
 
 
-def violations(page) -> list[str]:
-    """axe-core's WCAG 2.2 AA violations of ``page``, one line per rule with where it failed."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['help']} at "
-            + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:5])
-            for v in found]
-
-
 def test_axe_finds_violations(context):
     """The check can fail: a page with the faults the reports must not have (under the
     reports' Content-Security-Policy, which does not stop axe)."""
@@ -62,7 +40,7 @@ def test_axe_finds_violations(context):
                      "<p style='color:#bbb'>pale</p><img src='data:,'>"
                      "<div style='overflow:auto;width:3rem;height:2rem'>"
                      "<p>far too much text to fit into the box</p></div></body></html>")
-    found = " ".join(violations(page))
+    found = " ".join(axe_violations(page))
     for rule in ("color-contrast", "image-alt", "html-has-lang", "scrollable-region-focusable"):
         assert rule in found
     page.close()
@@ -78,10 +56,10 @@ def test_report_meets_wcag_22_aa(context, fresh_batch, name):
         assert page.evaluate("document.documentElement.lang") == "en-GB"
         for landmark in ("banner", "main", "contentinfo"):
             assert page.get_by_role(landmark).count() == 1, landmark
-        assert violations(page) == []
+        assert axe_violations(page) == []
         # a table too wide for a narrow window scrolls in a region the keyboard reaches
         page.set_viewport_size({"width": 480, "height": 800})
-        assert violations(page) == []
+        assert axe_violations(page) == []
     finally:
         page.close()
 
@@ -95,8 +73,8 @@ def test_provider_report_meets_wcag_22_aa(context, fresh_batch, provider):
         page.goto((fresh_batch.root / "2024-25" / provider / "report.html").as_uri())
         assert page.evaluate("document.documentElement.lang") == "en-GB"
         assert page.get_by_role("main").count() == 1
-        assert violations(page) == []
+        assert axe_violations(page) == []
         page.set_viewport_size({"width": 480, "height": 800})
-        assert violations(page) == []
+        assert axe_violations(page) == []
     finally:
         page.close()
