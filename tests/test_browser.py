@@ -34,8 +34,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SHOTS = PROJECT_ROOT / "outputs" / "screenshots"
 CHART_MARKS = ".wb-chart svg [class*='mark-']"
-SCORECARD = "/voila/render/scorecard_dashboard.ipynb"
-PORTFOLIO = "/voila/render/portfolio_dashboard.ipynb"
+# the pages the server renders itself (no kernel), and the live Voilà dashboards
+SCORECARD, PORTFOLIO = "/scorecard", "/portfolio"
+LIVE_SCORECARD = "/voila/render/scorecard_dashboard.ipynb"
+LIVE_PORTFOLIO = "/voila/render/portfolio_dashboard.ipynb"
 TIMEOUT = 120_000  # ms: a cold kernel on a busy 2-core machine
 # the tests on the dashboard server (the site fixture), kept on one worker so that one server
 # and one Chromium serve them all (conftest's ordering; --dist loadgroup would too, but with
@@ -149,14 +151,27 @@ def test_scorecard_total_tiles_and_charts(site, page):
         assert code not in body  # no code shown
 
 
+def _sample_provider_count() -> int:
+    from workbench.register.manifest import load_manifest
+
+    return len(load_manifest(DEFAULT_MANIFEST).providers)
+
+
+def _show(page, form: str) -> None:
+    """Submit one of a page's forms and wait for the page it asks for."""
+    with page.expect_navigation(wait_until="load"):
+        page.locator(f"form.{form} button[type=submit]").click()
+
+
 @ON_SITE
 def test_picker_switches_provider(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider={PROVIDER}", CHART_MARKS)
-    page.locator(".widget-dropdown select").first.select_option(
+    page.locator("form.wb-picker select").select_option(
         label="Meadowbank Lodge (meadowbank-care)")
-    page.wait_for_function("document.querySelector('.wb-provider') && "
-                           "document.querySelector('.wb-provider').innerText == 'Meadowbank Lodge'")
+    _show(page, "wb-picker")
+    assert page.locator(".wb-provider").inner_text() == "Meadowbank Lodge"
     assert page.locator(".wb-total").inner_text().startswith("not scored")
+    assert page.locator(CHART_MARKS).count() > 0
 
 
 @ON_SITE
@@ -166,7 +181,8 @@ def test_unknown_provider_shows_a_clear_message(site, page):
     assert page.locator(".wb-message").inner_text() == (
         "No provider with id '<img src=x>' in this portfolio; choose one from the list")
     assert page.locator(".wb-message img").count() == 0
-    assert page.locator(".widget-dropdown select").count() == 1
+    assert page.locator("form.wb-picker select").count() == 1
+    assert page.locator("form.wb-picker select").input_value() == ""
 
 
 @ON_SITE
@@ -174,17 +190,21 @@ def test_portfolio_table_sort_filter_funnel_and_drill_down(site, page):
     _open(page, site["base"] + PORTFOLIO, CHART_MARKS)
     _shot(page, "portfolio")
     rows = page.locator("table.wb-portfolio tbody tr")
-    assert rows.count() == 9
-    sort = page.locator(".widget-dropdown", has_text="Sort by").locator("select")
-    sort.select_option(label="Complaints")
-    page.wait_for_function("document.querySelector('table.wb-portfolio tbody tr')"
-                           ".dataset.provider == 'hartwell-housing'")
-    service = page.locator(".widget-dropdown", has_text="Service").first.locator("select")
-    service.select_option(label="home care")
-    page.wait_for_function("document.querySelectorAll('table.wb-portfolio tbody tr').length == 2")
+    assert rows.count() == _sample_provider_count()
+    page.get_by_label("Sort by").select_option(label="Complaints")
+    _show(page, "wb-controls")
+    assert rows.first.get_attribute("data-provider") == "hartwell-housing"
+    assert "sort=complaints" in page.url
+    page.get_by_label("Service type").select_option(label="home care")
+    _show(page, "wb-controls")
+    assert rows.count() == 2
+    assert page.get_by_label("Sort by").input_value() == "complaints"  # kept
     assert page.locator(".wb-chart[data-chart='funnel'] svg [class*='mark-']").count() > 0
+    page.get_by_label("Funnel plot of").select_option(label="Escalation rate")
+    _show(page, "wb-controls")
+    assert "escalation" in page.locator("h3", has_text="Funnel plot").inner_text()
     link = page.locator("tr[data-provider='kestrel-homecare'] a.wb-drill")
-    assert link.get_attribute("href") == "scorecard_dashboard.ipynb?provider=kestrel-homecare"
+    assert link.get_attribute("href") == "scorecard?provider=kestrel-homecare"
     link.click()
     page.wait_for_selector(CHART_MARKS)
     assert "provider=kestrel-homecare" in page.url
@@ -192,10 +212,29 @@ def test_portfolio_table_sort_filter_funnel_and_drill_down(site, page):
 
 
 @ON_SITE
+def test_live_portfolio_in_voila_sorts_and_drills_down(site, page):
+    """The Voilà portfolio (it computes live a provider the batch has not run): widgets that
+    sort and filter, the funnel plot, and a drill-down to the live scorecard."""
+    _open(page, site["base"] + LIVE_PORTFOLIO, CHART_MARKS)
+    rows = page.locator("table.wb-portfolio tbody tr")
+    assert rows.count() == _sample_provider_count()
+    sort = page.locator(".widget-dropdown", has_text="Sort by").locator("select")
+    sort.select_option(label="Complaints")
+    page.wait_for_function("document.querySelector('table.wb-portfolio tbody tr')"
+                           ".dataset.provider == 'hartwell-housing'")
+    service = page.locator(".widget-dropdown", has_text="Service").first.locator("select")
+    service.select_option(label="home care")
+    page.wait_for_function("document.querySelectorAll('table.wb-portfolio tbody tr').length == 2")
+    link = page.locator("tr[data-provider='kestrel-homecare'] a.wb-drill")
+    assert link.get_attribute("href") == "scorecard_dashboard.ipynb?provider=kestrel-homecare"
+
+
+@ON_SITE
 def test_no_complainant_name_on_any_page(site, page):
     names = _complainant_names()
-    for url in (f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO):
-        _open(page, site["base"] + url, CHART_MARKS)
+    for url in ("/", f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO,
+                f"{LIVE_SCORECARD}?provider={PROVIDER}"):
+        _open(page, site["base"] + url, "table.wb-portfolio" if url == "/" else CHART_MARKS)
         text = page.content() + page.inner_text("body")
         leaked = sorted(n for n in names if n in text)
         assert not leaked, f"{url} shows complainant names: {leaked[:3]}"
@@ -207,9 +246,8 @@ def test_landing_page_lists_every_provider_and_links_its_scorecard(site, page):
     _shot(page, "landing")
     assert "Northshire" in page.title() or "Complaints dashboards" in page.title()
     rows = page.locator("table.wb-portfolio tbody tr")
-    assert rows.count() == 9
-    assert page.locator("a.wb-portfolio-link").get_attribute("href") == (
-        "voila/render/portfolio_dashboard.ipynb")
+    assert rows.count() == _sample_provider_count()
+    assert page.locator("a.wb-portfolio-link").get_attribute("href") == "portfolio"
     link = page.locator(f"tr[data-provider='{PROVIDER}'] a.wb-drill")
     style = link.evaluate("a => [getComputedStyle(a).textDecorationLine, "
                           "getComputedStyle(a).color]")
@@ -221,17 +259,19 @@ def test_landing_page_lists_every_provider_and_links_its_scorecard(site, page):
     page.get_by_role("link", name="Back to the portfolio").click()
     page.wait_for_selector("table.wb-portfolio")
     assert page.url.endswith(PORTFOLIO)
+    page.get_by_role("link", name="All providers").click()
+    page.wait_for_selector("a.wb-portfolio-link")
 
 
 @ON_SITE
 def test_the_address_and_the_title_follow_the_picker(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider={PROVIDER}", CHART_MARKS)
-    page.wait_for_function("document.title.includes('Oakwood Care Homes Ltd')")
-    assert "2024-25" in page.title()
-    page.locator(".widget-dropdown select").first.select_option(
+    assert "Oakwood Care Homes Ltd" in page.title() and "2024-25" in page.title()
+    page.locator("form.wb-picker select").select_option(
         label="Meadowbank Lodge (meadowbank-care)")
-    page.wait_for_function("window.location.search.includes('provider=meadowbank-care')")
-    page.wait_for_function("document.title.includes('Meadowbank Lodge')")
+    _show(page, "wb-picker")
+    assert "provider=meadowbank-care" in page.url
+    assert "Meadowbank Lodge" in page.title()
     copied = page.url
     other = page.context.browser.new_page()
     try:
@@ -243,10 +283,26 @@ def test_the_address_and_the_title_follow_the_picker(site, page):
 
 
 @ON_SITE
+def test_live_scorecard_in_voila_follows_its_picker(site, page):
+    """The Voilà scorecard: the stored total and the charts, and the widget picker switches the
+    provider with the address and the tab's title following it."""
+    _open(page, site["base"] + f"{LIVE_SCORECARD}?provider={PROVIDER}", CHART_MARKS)
+    assert page.locator(".wb-total").inner_text().strip() == f"{site['total']} / 85"
+    page.wait_for_function("document.title.includes('Oakwood Care Homes Ltd')")
+    page.locator(".widget-dropdown select").first.select_option(
+        label="Meadowbank Lodge (meadowbank-care)")
+    page.wait_for_function("document.querySelector('.wb-provider') && "
+                           "document.querySelector('.wb-provider').innerText == 'Meadowbank Lodge'")
+    assert page.locator(".wb-total").inner_text().startswith("not scored")
+    page.wait_for_function("window.location.search.includes('provider=meadowbank-care')")
+    page.wait_for_function("document.title.includes('Meadowbank Lodge')")
+
+
+@ON_SITE
 def test_an_empty_provider_shows_the_picker(site, page):
     _open(page, site["base"] + f"{SCORECARD}?provider=", ".wb-choose")
     assert page.locator(".wb-message").count() == 0
-    assert page.locator(".widget-dropdown select").count() == 1
+    assert page.locator("form.wb-picker select").count() == 1
     assert page.locator(".wb-provider").count() == 0
     assert "choose a provider" in page.title().lower()
 
@@ -254,7 +310,9 @@ def test_an_empty_provider_shows_the_picker(site, page):
 PAGES = {"landing": ("/", "table.wb-portfolio"),
          "scorecard": (f"{SCORECARD}?provider={PROVIDER}", CHART_MARKS),
          "portfolio": (PORTFOLIO, CHART_MARKS),
-         "picker": (f"{SCORECARD}?provider=", ".wb-choose")}
+         "picker": (f"{SCORECARD}?provider=", ".wb-choose"),
+         "live-scorecard": (f"{LIVE_SCORECARD}?provider={PROVIDER}", CHART_MARKS),
+         "live-portfolio": (LIVE_PORTFOLIO, CHART_MARKS)}
 
 
 @ON_SITE
@@ -331,12 +389,13 @@ def test_server_serves_only_the_dashboards(site):
         listing = json.load(res)
     assert sorted(m["name"] for m in listing["content"]) == [
         "portfolio_dashboard.ipynb", "scorecard_dashboard.ipynb"]
-    code, headers = _status(base + SCORECARD + "?provider=unknown")
-    assert code == 200
-    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
-                 "Referrer-Policy"):
-        assert name in headers, name
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    for page in (SCORECARD, LIVE_SCORECARD):
+        code, headers = _status(base + page + "?provider=unknown")
+        assert code == 200
+        for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                     "Referrer-Policy"):
+            assert name in headers, name
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
 
 def _snapshot(outputs: Path, db: str) -> tuple[list, int]:
@@ -351,7 +410,8 @@ def _snapshot(outputs: Path, db: str) -> tuple[list, int]:
 @ON_SITE
 def test_dashboards_write_nothing(site, page):
     before = _snapshot(site["outputs"], site["db"])
-    for url in (f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO):
+    for url in (f"{SCORECARD}?provider={PROVIDER}", PORTFOLIO,
+                f"{LIVE_SCORECARD}?provider={PROVIDER}", LIVE_PORTFOLIO):
         _open(page, site["base"] + url, CHART_MARKS)
     assert _snapshot(site["outputs"], site["db"]) == before
 

@@ -35,6 +35,7 @@ from workbench.dashboards.fragments import (  # noqa: F401
     chart_html,
     chart_note,
     chart_svg,
+    choose_html,
     contradictions_html,
     data_quality,
     data_quality_html,
@@ -51,6 +52,7 @@ from workbench.dashboards.fragments import (  # noqa: F401
     is_missing,
     kpi_tiles,
     message_html,
+    nav_links_html,
     overdue_actions,
     overdue_html,
     page_title,
@@ -59,7 +61,9 @@ from workbench.dashboards.fragments import (  # noqa: F401
     portfolio_table_html,
     rag_of,
     regime_html,
+    scorecard_html,
     scorecard_link,
+    scorecard_parts,
     sections_html,
     sort_table,
     table_html,
@@ -172,13 +176,15 @@ class DashboardData:
                 self.sources[provider.id] = "computed live (no batch output yet)"
         return self._base[provider.id]
 
-    def results(self, provider_id: str) -> ProviderResults:
+    def results(self, provider_id: str, *, live: bool = True) -> ProviderResults:
+        """One provider's results with the store's scores (``live``: computed from the
+        register when the batch has not written them, else a WorkbenchError)."""
         provider = self.provider(provider_id)
         if provider is None:
             raise WorkbenchError(unknown_message(provider_id))
         store = open_store_readonly(self.db)
         try:
-            return with_store_scores(self.base_results(provider), store)
+            return with_store_scores(self.base_results(provider, live=live), store)
         finally:
             close_scores(store)
 
@@ -254,10 +260,6 @@ def warm_up(mode: str = "svg", extra: tuple[str, ...] = (), *,
 # ---------------------------------------------------------------- scorecard widgets
 
 
-def _section(title: str, *children: w.Widget | str) -> list[w.Widget | str]:
-    return [heading_html(title), *children]
-
-
 # Links from a Voilà page (/voila/render/NAME): the landing page and the portfolio
 HOME_LINK, PORTFOLIO_LINK = "../../", PORTFOLIO_NOTEBOOK
 
@@ -267,40 +269,25 @@ def nav_html(*, portfolio: bool = True) -> str:
     links = [(HOME_LINK, "All providers")]
     if portfolio:
         links.append((PORTFOLIO_LINK, "Back to the portfolio"))
-    return ('<nav class="wb-nav" aria-label="Dashboards">'
-            + "".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
-            + "</nav>")
+    return nav_links_html(links)
 
 
 def scorecard_body(results: ProviderResults, *, source: str | None = None,
                    charts: str = "svg") -> w.VBox:
     """One provider's scorecard as widgets (no code, nothing personal). With SVG charts the
-    whole scorecard is one HTML widget: the page then builds one widget model, not dozens.
-    A chart with nothing to draw is replaced by a sentence saying why."""
+    whole scorecard is one HTML widget (the page the server renders without a kernel shows the
+    same HTML): the page then builds one widget model, not dozens."""
+    if charts == "svg":
+        return w.VBox([w.HTML(scorecard_html(results, source))], layout=w.Layout(width="100%"))
     figures = scorecard_charts(results)
 
     def chart(name: str) -> list[w.Widget | str]:
         if name not in figures:
             return [empty_html(chart_note(results, name))]
-        return [chart_html(figures[name], name) if charts == "svg"
-                else chart_view(figures[name], name, charts)]
+        return [chart_view(figures[name], name, charts)]
 
-    children: list[w.Widget | str] = [
-        header_html(results, source),
-        *_section("Assessment", headline_html(results) + sections_html(results)),
-        *_section("What was scored No, and what will be done", failed_html(results)),
-        *_section("Key performance indicators", tiles_html(kpi_tiles(results))),
-        *_section("Timeliness on the clocks the provider is held to", regime_html(results)),
-        *_section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
-        *_section("Root causes of upheld complaints", *chart("pareto")),
-        *_section("Themes", themes_html(results), *chart("themes")),
-        *_section("Overdue improvement actions", overdue_html(results)),
-        *_section("Data quality", data_quality_html(results)),
-        *_section("Answers the data contradicts", contradictions_html(results)),
-    ]
-    if all(isinstance(c, str) for c in children):
-        return w.VBox([w.HTML("".join(children))], layout=w.Layout(width="100%"))
-    return w.VBox([w.HTML(c) if isinstance(c, str) else c for c in children],
+    return w.VBox([w.HTML(c) if isinstance(c, str) else c
+                   for c in scorecard_parts(results, source, chart)],
                   layout=w.Layout(width="100%"))
 
 
@@ -320,8 +307,7 @@ def scorecard_view(data: DashboardData, requested: str | None, *,
     body = w.VBox()
     picker = w.Dropdown(options=provider_options(data.manifest), value=None,
                         description="Provider", layout=w.Layout(width="36em"))
-    choose = ('<p class="wb-choose" data-page-title="Complaints scorecard: choose a provider" '
-              'data-provider="">Choose a provider from the list to see its scorecard.</p>')
+    choose = choose_html()
 
     def show(provider_id: str | None) -> None:
         if provider_id is None:

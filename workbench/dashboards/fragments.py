@@ -13,7 +13,7 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +29,7 @@ from workbench.analysis.measures import coverage_text, expected_text, measure, v
 from workbench.reports import htmlreport
 from workbench.reports.redaction import redact
 from workbench.reports.results import ProviderResults, theme_table
+from workbench.reports.scorecharts import scorecard_charts
 
 SCORECARD_NOTEBOOK = "scorecard_dashboard.ipynb"
 PORTFOLIO_NOTEBOOK = "portfolio_dashboard.ipynb"
@@ -582,6 +583,55 @@ def chart_html(chart: alt.TopLevelMixin, name: str) -> str:
     return _render("chart", name, Markup(chart_svg(chart)))  # the SVG vl-convert drew
 
 
+# ---------------------------------------------------------------- the whole scorecard
+
+
+def nav_links_html(links: Iterable[tuple[str, str]]) -> str:
+    """A page's navigation: (href, text) links."""
+    return _render("nav", list(links))
+
+
+def choose_html() -> str:
+    """The scorecard page before a provider is chosen."""
+    return _render("choose")
+
+
+def scorecard_parts(results: ProviderResults, source: str | None,
+                    chart: Callable[[str], list[Any]]) -> list[Any]:
+    """The scorecard's parts in order: HTML fragments, and what ``chart(name)`` gives for each
+    chart (fragments, or widgets in a notebook)."""
+
+    def section(title: str, *parts: Any) -> list[Any]:
+        return [heading_html(title), *parts]
+
+    return [
+        header_html(results, source),
+        *section("Assessment", headline_html(results) + sections_html(results)),
+        *section("What was scored No, and what will be done", failed_html(results)),
+        *section("Key performance indicators", tiles_html(kpi_tiles(results))),
+        *section("Timeliness on the clocks the provider is held to", regime_html(results)),
+        *section("Volume and timeliness", *chart("volumes"), *chart("timeliness")),
+        *section("Root causes of upheld complaints", *chart("pareto")),
+        *section("Themes", themes_html(results), *chart("themes")),
+        *section("Overdue improvement actions", overdue_html(results)),
+        *section("Data quality", data_quality_html(results)),
+        *section("Answers the data contradicts", contradictions_html(results)),
+    ]
+
+
+def scorecard_html(results: ProviderResults, source: str | None = None) -> str:
+    """One provider's whole scorecard as HTML, its charts as inline SVG (no code, nothing
+    personal); a chart with nothing to draw is replaced by a sentence saying why."""
+    figures = scorecard_charts(results)
+
+    def chart(name: str) -> list[str]:
+        if name not in figures:
+            return [empty_html(chart_note(results, name))]
+        return [chart_html(figures[name], name)]
+
+    return "".join(scorecard_parts(results, source, chart))
+
+
 # ---------------------------------------------------------------- the portfolio
 
 PORTFOLIO_COLUMNS: dict[str, str] = {
@@ -635,20 +685,21 @@ def sort_table(table: pd.DataFrame, column: str, ascending: bool = True,
     return table.iloc[present + missing]
 
 
-def scorecard_link(provider_id: str, prefix: str = "") -> str:
-    """The link to a provider's scorecard page (relative to /voila/render/ without
-    ``prefix``)."""
-    return f"{prefix}{SCORECARD_NOTEBOOK}?provider={quote(provider_id, safe='')}"
+def scorecard_link(provider_id: str, prefix: str = "", page: str = SCORECARD_NOTEBOOK) -> str:
+    """The link to a provider's scorecard ``page`` (the Voilà notebook, relative to
+    /voila/render/ without ``prefix``, or the server's own page)."""
+    return f"{prefix}{page}?provider={quote(provider_id, safe='')}"
 
 
 def portfolio_heading_html(commissioner: str, period: str, providers: int) -> str:
     return _render("portfolio_heading", commissioner, period, providers)
 
 
-def portfolio_table_html(table: pd.DataFrame, prefix: str = "") -> str:
-    """The portfolio table; each provider name links to its scorecard."""
+def portfolio_table_html(table: pd.DataFrame, prefix: str = "",
+                         page: str = SCORECARD_NOTEBOOK) -> str:
+    """The portfolio table; each provider name links to its scorecard ``page``."""
     columns = [(c, PORTFOLIO_COLUMNS[c]) for c in PORTFOLIO_COLUMNS if c in table.columns]
-    rows = [{**row, "link": scorecard_link(row["provider"], prefix)}
+    rows = [{**row, "link": scorecard_link(row["provider"], prefix, page)}
             for row in table.astype(object).to_dict("records")]
     return _render("portfolio_table", columns, rows)
 

@@ -1,4 +1,5 @@
-"""The dashboard server: Voilà serving only the dashboard notebooks, read-only, locked down."""
+"""The dashboard server: its own kernel-free pages and Voilà serving only the dashboard
+notebooks, read-only, locked down."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,18 +106,42 @@ class SecurityHeaders(web.OutputTransform):
         return status_code, headers, chunk
 
 
-class LandingHandler(BaseVoilaHandler):
-    """The landing page `/`: the portfolio at a glance and every provider's scorecard link,
-    drawn from the batch's results.json and the store in the server itself (no kernel)."""
+# One thread draws every server-rendered page: pages take a few milliseconds once warm, and the
+# chart engine (vl-convert, for a chart the batch did not draw) is never entered twice at once.
+_PAGES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-pages")
+
+
+class PageHandler(BaseVoilaHandler):
+    """A page the server renders itself (dashboards.pages), with no kernel: the landing page
+    `/`, `/scorecard?provider=ID` and `/portfolio`, from the batch's results.json and the
+    store, read when the page is asked for."""
+
+    def initialize(self, **kwargs):
+        self.page = kwargs.pop("page")
+        super().initialize(**kwargs)
 
     @web.authenticated
     async def get(self) -> None:
-        from workbench.dashboards import landing  # pandas and the results, on first use
+        from workbench.dashboards import pages  # pandas and the results, on first use
 
-        page = await asyncio.to_thread(landing.landing_page)
+        query = self.request.query
+        args = {k: [v.decode("utf-8", "replace") for v in vs]
+                for k, vs in self.request.query_arguments.items()}
+        draw = {"landing": lambda: pages.landing_page(),
+                "scorecard": lambda: pages.scorecard_page(query),
+                "portfolio": lambda: pages.portfolio_page(args)}[self.page]
+        html = await asyncio.get_running_loop().run_in_executor(_PAGES, draw)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
-        self.finish(page)
+        self.finish(html)
+
+
+def warm_pages() -> None:
+    """Import what the pages use and start the chart engine, before the first page is asked for
+    (the first SVG drawn costs about a second)."""
+    from workbench.dashboards import apps, pages  # noqa: F401
+
+    apps.warm_up("svg", ("workbench.reports.portfolio",), charts_engine=True)
 
 
 class DashboardServer(Voila):
@@ -136,8 +162,11 @@ class DashboardServer(Voila):
     def init_handlers(self):
         handlers = [h for h in super().init_handlers()
                     if not (h[0] == self.server_url and "TreeHandler" in h[1].__name__)]
-        return [(url_path_join(self.server_url, r"/?"), LandingHandler,
-                 {"voila_configuration": self.voila_configuration}), *handlers]
+        return [*((url_path_join(self.server_url, path), PageHandler,
+                   {"voila_configuration": self.voila_configuration, "page": page})
+                  for path, page in ((r"/?", "landing"), (r"/scorecard/?", "scorecard"),
+                                     (r"/portfolio/?", "portfolio"))),
+                *handlers]
 
     def init_settings(self):
         settings = super().init_settings()
@@ -148,6 +177,7 @@ class DashboardServer(Voila):
     def listen(self):
         self.app.add_transform(SecurityHeaders)
         ioloop.PeriodicCallback(self.bound_kernels, 5_000).start()
+        _PAGES.submit(warm_pages)
         super().listen()
 
     async def bound_kernels(self) -> list[str]:
