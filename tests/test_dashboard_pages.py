@@ -81,9 +81,14 @@ def test_without_batch_output_the_scorecard_links_the_live_page(no_outputs):
 def test_landing_page_says_which_providers_the_batch_has_not_run(no_outputs):
     html = pages.landing_page(db=no_outputs)
     names = [p.name for p in load_manifest(DEFAULT_MANIFEST).providers]
-    for name in names:
-        assert f"{name}: no batch output for 2024-25 yet" in html.replace("&#x27;", "'")
+    said = re.findall(r'<div class="wb-message" role="alert">(.*?)</div>', html, re.S)
+    assert len(said) == 1, said  # one note, not one per provider
+    assert said[0].startswith(f"No batch output for 2024-25 yet for {len(names)} of "
+                              f"{len(names)} providers: ")
+    assert all(name.replace("'", "&#x27;") in said[0] for name in names)
     assert 'href="portfolio"' in html
+    portfolio = pages.portfolio_page({}, db=no_outputs)
+    assert portfolio.count('class="wb-message"') == 1
 
 
 def test_portfolio_page_follows_its_choices_and_refuses_unknown_ones(with_outputs):
@@ -103,7 +108,8 @@ def test_portfolio_page_follows_its_choices_and_refuses_unknown_ones(with_output
             _selected(hostile, "funnel")) == ("total_pct", "desc", "All service types",
                                               "upheld")
     assert "<b>" not in hostile and "<i>" not in hostile
-    assert len(re.findall(r'<tr data-provider="', hostile)) == len(load_manifest(DEFAULT_MANIFEST).providers)
+    providers = load_manifest(DEFAULT_MANIFEST).providers
+    assert len(re.findall(r'<tr data-provider="', hostile)) == len(providers)
 
 
 def test_an_unreadable_manifest_is_said_not_raised(tmp_path, monkeypatch):

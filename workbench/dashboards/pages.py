@@ -62,6 +62,21 @@ def _unreadable(title: str, exc: WorkbenchError) -> str:
                  + message_html(f"The provider list cannot be read: {exc}"))
 
 
+def _notes(data: DashboardData, problems: list[str]) -> str:
+    """One note naming the providers the batch has not run for yet, and one for each other
+    provider whose results could not be read."""
+    missing = [p.name for p in data.manifest.providers
+               if not results_path(p, data.period, data.output_root).is_file()]
+    others = [p for p in problems if not any(p.startswith(f"{name}: ") for name in missing)]
+    notes = [message_html(p) for p in others]
+    if missing:
+        notes.insert(0, message_html(
+            f"No batch output for {data.period} yet for {len(missing)} of "
+            f"{len(data.manifest.providers)} providers: {', '.join(missing)}. Run workbench "
+            "batch; meanwhile their scorecards can be computed live from each scorecard page."))
+    return "".join(notes)
+
+
 def landing_page(manifest_path: str | Path | None = None, period: str | None = None,
                  db: str | Path | None = None) -> str:
     """The landing page: every provider with its score, items scored No and key figures, each
@@ -74,7 +89,7 @@ def landing_page(manifest_path: str | Path | None = None, period: str | None = N
     results, problems = data.all_results(live=False)
     table = sort_table(portfolio_frame(results), "name", True)
     keep = ["provider", *[c for c in LANDING_COLUMNS if c in table.columns]]
-    notes = Markup("".join(message_html(p) for p in problems))  # rendered, escaped
+    notes = Markup(_notes(data, problems))  # rendered, escaped
     body = _render("landing", data.manifest.commissioner, data.period, PORTFOLIO, notes,
                    len(results), Markup(portfolio_table_html(table[keep], page=SCORECARD)))
     return _page(f"Complaints dashboards: {data.manifest.commissioner}, {data.period}", body)
@@ -154,7 +169,7 @@ def portfolio_page(query: Mapping[str, list[str]], manifest_path: str | Path | N
     body = "".join([
         nav_links_html([(HOME, "All providers")]),
         portfolio_heading_html(data.manifest.commissioner, data.period, len(results)),
-        *(message_html(p) for p in problems),
+        _notes(data, problems),
         controls,
         portfolio_table_html(shown, page=SCORECARD),
         heading_html(f"Funnel plot: {FUNNELS[measure][0].lower()}"),
