@@ -175,8 +175,8 @@ def _present(series: pd.Series, mask: np.ndarray | None = None) -> np.ndarray:
     return present if mask is None else present & mask
 
 
-def _int(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """Whole numbers >= 0 (blank or negative as 0), for extensions in working days."""
+def working_days_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column of whole working days >= 0 (absent, blank or negative as 0): an extension."""
     if name not in frame:
         return np.zeros(len(frame), dtype="int64")
     values = pd.to_numeric(frame[name], errors="coerce").fillna(0).to_numpy(dtype="float64")
@@ -315,7 +315,7 @@ def _prepare(register: Register, *, as_of: Any = None, targets: Any = None, cale
     # due: one with the date, and one whose deadline (the target-th working day after receipt,
     # plus any agreed extension) fell on or before as_of without it, which counts as missed.
     as_of64 = np.datetime64(as_of_d, "D")
-    extension = _int(frame, "extension_days")
+    extension = working_days_column(frame, "extension_days")
 
     def interval(figure: str, field: str, target: int, extra: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, ...]:

@@ -17,6 +17,7 @@ from workbench.analysis.kpis import (
     coverage_of,
     period_of,
     resolve_targets,
+    working_days_column,
 )
 from workbench.analysis.periods import Period, add_months
 from workbench.analysis.workdays import WorkCalendar, get_calendar, to_days
@@ -203,13 +204,6 @@ def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
     return to_days(frame[name])
 
 
-def _ints(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame:
-        return np.zeros(len(frame), dtype="int64")
-    values = pd.to_numeric(frame[name], errors="coerce").fillna(0).to_numpy(dtype="float64")
-    return np.clip(values, 0, 10_000).astype("int64")
-
-
 def _text(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), None, dtype=object)
@@ -318,7 +312,7 @@ def _stage_facts(rf: RegimeFacts, stage: EffectiveStage, rows: np.ndarray,
     # acknowledgement (where that is not recorded, at the latest day it was due).
     clock = stage.respond
     ext_field = next((f for f in names.extension if f in rf.recorded), None)
-    ext = _ints(frame, ext_field) if ext_field else np.zeros(n, dtype="int64")
+    ext = working_days_column(frame, ext_field) if ext_field else np.zeros(n, dtype="int64")
     if not clock.extension_allowed:
         ext = np.zeros(n, dtype="int64")
     elif clock.extension_max is not None:
