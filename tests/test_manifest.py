@@ -24,7 +24,9 @@ def test_sample_manifest_loads():
         assert p.register.is_absolute() and p.register.is_file()
         assert p.mapping is not None and p.mapping.is_absolute() and p.mapping.is_file()
         assert p.service_users > 0
-        assert p.holidays == "england-wales"
+        # one Scottish provider (a cross-border placement), the rest in England
+        assert p.holidays == ("scotland" if p.id == "glenmorven-housing" else "england-wales")
+    assert m.provider("glenmorven-housing").regime == "spso-mchp"
     assert m.provider("kestrel-homecare").targets.respond_days == 25
     assert m.provider("sunrise-day").closures[0] == date(2023, 12, 27)
     assert m.path == DEFAULT_MANIFEST.resolve()

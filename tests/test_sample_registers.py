@@ -37,6 +37,7 @@ EXPECTED_ISSUES = {
     "harbour-housing": {},
     "sunrise-day": {},
     "elmfield-living": {("invalid_date", "date_response_sent"): 1},
+    "glenmorven-housing": {},
     "hartwell-housing": {("duplicate_reference", "reference"): 8,
                          ("received_after_as_of", "date_received"): 1},
 }

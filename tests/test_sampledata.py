@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from workbench.analysis.workdays import get_calendar
 from workbench.cli import main
 from workbench.core.paths import SAMPLE_DATA_DIR
 from workbench.core.yamlfile import load_yaml
@@ -102,7 +103,7 @@ def test_manifest_lists_every_profile_and_file_is_small():
     assert manifest.ids == list(PROFILES)
     kinds = Counter(p.service_type for p in manifest.providers)
     assert kinds["care home"] == 2 and kinds["home care"] == 2
-    assert kinds["supported housing"] == 2 and kinds["day services"] == 1
+    assert kinds["supported housing"] == 3 and kinds["day services"] == 1
     total = sum(f.stat().st_size for f in SAMPLE_DATA_DIR.rglob("*") if f.is_file())
     assert total < 4_000_000
 
@@ -153,9 +154,51 @@ def test_staff_and_complainants_come_from_separate_name_pools():
 
 
 def _working_days(p, recs, a="date_received", b="date_response_sent"):
-    cal = generator._Calendar(p.closures)
+    cal = generator._Calendar(p.closures, p.holidays)
     return np.array([cal.between(r[a], r[b]) for r in recs
                      if r.get(b) and r.get(a) and r[b] >= r[a] and r[b].year < 2030])
+
+
+@pytest.mark.parametrize("region", list(generator.REGION_HOLIDAYS))
+def test_generator_bank_holidays_are_the_calendars(region):
+    """The generator's own bank-holiday lists (fixed, so the cells never move with the holidays
+    library) are the weekday holidays the analysis counts with, over the sample's years."""
+    listed = [date.fromisoformat(d) for d in generator.REGION_HOLIDAYS[region]]
+    first, last = date(2023, 4, 1), listed[-1]
+    weekdays = [d for d in get_calendar(region).holidays(2023, 2026).astype(object)
+                if first <= d <= last and d.weekday() < 5]
+    assert listed == weekdays
+
+
+def test_scottish_provider_is_on_the_spso_model_with_both_stages():
+    p = PROFILES["glenmorven-housing"]
+    manifest = load_manifest(SAMPLE_DATA_DIR / "providers.yaml").provider(p.id)
+    assert (manifest.holidays, manifest.regime, manifest.homes) == ("scotland", "spso-mchp", None)
+    assert {"scotland", "spso-mchp"} <= set(writer.manifest_yaml([p]).split())
+    cal = generator._Calendar(p.closures, "scotland")
+    recs = [r for r in records(p.id) if r["record_kind"] == "complaint"]
+    assert 120 <= len(recs) <= 200
+    dated = [r[f] for r in recs for f in ("date_response_sent", "date_stage2_acknowledged",
+                                          "date_stage2_response_sent") if r.get(f)]
+    # every generated answer falls on a Scottish working day: none on St Andrew's Day
+    # (observed 2 Dec 2024) or 2 January
+    assert all(cal.add(d, 0) == d for d in dated)
+    # frontline answers mostly within 5 working days, a 5-day extension on some later ones
+    days = _working_days(p, recs)
+    assert statistics.median(days) <= 5
+    extended = [r for r in recs if r.get("stage1_extension_days")]
+    assert extended and all(r["stage1_extension_days"] == 5 for r in extended)
+    assert all(cal.between(r["date_received"], r["date_response_sent"]) > 5 for r in extended)
+    # investigations: acknowledged within a few days, answered about 20 working days after
+    # their start; a few complex complaints start there with no frontline response
+    s2 = [r for r in recs if r.get("date_stage2_response_sent")]
+    assert len(s2) >= 20
+    assert statistics.median(cal.between(r["date_stage2"], r["date_stage2_acknowledged"])
+                             for r in s2) <= 3
+    assert 12 <= statistics.median(cal.between(r["date_stage2"], r["date_stage2_response_sent"])
+                                   for r in s2) <= 20
+    direct = [r for r in recs if r.get("date_stage2") == r["date_received"]]
+    assert direct and all("date_response_sent" not in r for r in direct)
 
 
 def test_slow_provider_is_slow_and_exemplar_is_fast():

@@ -30,6 +30,7 @@ PROFILES: dict[str, Profile] = {
     "oakwood-care": Profile(0.78),
     "elmfield-living": Profile(0.72),
     "hartwell-housing": Profile(0.68),
+    "glenmorven-housing": Profile(0.7),
     "brightpath-homecare": Profile(0.62),
     "meadowbank-care": Profile(0.58),
     "harbour-housing": Profile(0.55, claims=("5.16",)),

@@ -29,6 +29,17 @@ BANK_HOLIDAYS = [
     "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26",
     "2026-01-01", "2026-04-03", "2026-04-06",
 ]
+# Scotland's over the same years: 2 January, the first Monday of August and St Andrew's Day (30
+# November, or the Monday after when it falls at a weekend: 2 December 2024, 1 December 2025);
+# no Easter Monday and no late-August holiday.
+SCOTLAND_BANK_HOLIDAYS = [
+    "2023-04-07", "2023-05-01", "2023-05-08", "2023-05-29", "2023-08-07", "2023-11-30",
+    "2023-12-25", "2023-12-26", "2024-01-01", "2024-01-02", "2024-03-29", "2024-05-06",
+    "2024-05-27", "2024-08-05", "2024-12-02", "2024-12-25", "2024-12-26", "2025-01-01",
+    "2025-01-02", "2025-04-18", "2025-05-05", "2025-05-26", "2025-08-04", "2025-12-01",
+    "2025-12-25", "2025-12-26", "2026-01-01", "2026-01-02", "2026-04-03",
+]
+REGION_HOLIDAYS = {"england-wales": BANK_HOLIDAYS, "scotland": SCOTLAND_BANK_HOLIDAYS}
 
 # ----------------------------------------------------------------------------- word lists
 FIRST = ["Margaret", "Susan", "David", "John", "Patricia", "Peter", "Janet", "Alan", "Linda",
@@ -297,10 +308,13 @@ def _stable(text: str) -> int:
 
 
 class _Calendar:
-    """Working days (weekends, bank holidays and the provider's closures) via numpy."""
+    """Working days (weekends, the region's bank holidays and the provider's closures)."""
 
-    def __init__(self, closures: tuple[str, ...]):
-        self.holidays = np.array([*BANK_HOLIDAYS, *closures], dtype="datetime64[D]")
+    def __init__(self, closures: tuple[str, ...], region: str = "england-wales"):
+        if region not in REGION_HOLIDAYS:
+            raise ValueError(f"no sample bank holidays for region {region!r} "
+                             f"(known: {', '.join(REGION_HOLIDAYS)})")
+        self.holidays = np.array([*REGION_HOLIDAYS[region], *closures], dtype="datetime64[D]")
 
     def add(self, start: date, days: int) -> date:
         d = np.busday_offset(np.datetime64(start, "D"), int(days), roll="backward",
@@ -318,7 +332,7 @@ class RecordGenerator:
     def __init__(self, profile: Profile, seed: int):
         self.p, self.seed = profile, seed
         self.rng = np.random.default_rng([seed, _stable(profile.id)])
-        self.cal = _Calendar(profile.closures)
+        self.cal = _Calendar(profile.closures, profile.holidays)
         people = [self._staff_person() for _ in range(14)]
         n_inv = 2 if profile.service_users < 100 else (4 if profile.service_users < 1000 else 12)
         self.investigators = people[:n_inv]
@@ -428,13 +442,48 @@ class RecordGenerator:
             counters[key] = counters.get(key, 0) + 1
             r["reference"] = p.reference(counters[key], received, comp)
         self._mess(recs)
+        self._direct_stage2(recs)
+        self._stage1_extensions(recs)
         self._two_stages(recs)
         return recs
 
+    def _direct_stage2(self, recs: list[dict[str, Any]]) -> None:
+        """Complaints taken straight to stage 2 (complex ones, started at investigation): no
+        stage 1 response, stage 2 from receipt, closed when stage 2 answers. Drawn from a
+        generator of their own, and only for a profile that has them."""
+        if not self.p.p_direct_stage2:
+            return
+        rng = np.random.default_rng([self.seed, _stable(self.p.id), 3])
+        for r in recs:
+            if r["record_kind"] != "complaint" or r.get("stage") != "1" \
+                    or "date_response_sent" not in r:
+                continue
+            if rng.random() < self.p.p_direct_stage2:
+                del r["date_response_sent"]
+                r.pop("date_closed", None)
+                r["date_stage2"], r["stage"], r["escalated"] = r["date_received"], "2", True
+                r["_direct"] = True
+
+    def _stage1_extensions(self, recs: list[dict[str, Any]]) -> None:
+        """An agreed stage 1 extension on some of the responses later than the stage 1 limit,
+        for a register with a stage 1 extension column (its own generator)."""
+        p = self.p
+        if "stage1_extension_days" not in {k for k, _ in p.columns}:
+            return
+        rng = np.random.default_rng([self.seed, _stable(p.id), 4])
+        for r in recs:
+            sent = r.get("date_response_sent")
+            if r["record_kind"] != "complaint" or sent is None:
+                continue
+            late = self.cal.between(r["date_received"], sent) > p.stage1_days
+            if late and rng.random() < p.p_stage1_extension:
+                r["stage1_extension_days"] = p.stage1_days
+
     def _two_stages(self, recs: list[dict[str, Any]]) -> None:
         """Stage 2 acknowledgement and response dates, and tenure, for a register that keeps
-        them (a housing association on the Housing Ombudsman's Code). Drawn from a generator
-        of their own, so every other cell is what it was without them."""
+        them (a housing association on the Housing Ombudsman's Code, a Scottish landlord on the
+        SPSO's model). Drawn from a generator of their own, so every other cell is what it was
+        without them."""
         fields = {k for k, _ in self.p.columns}
         if not fields & set(TWO_STAGE_FIELDS):
             return
@@ -447,7 +496,7 @@ class RecordGenerator:
             s2 = r.get("date_stage2")
             if s2 is None:
                 continue
-            ack = self.cal.add(s2, 1 + int(rng.poisson(2.0)))
+            ack = self.cal.add(s2, 1 + int(rng.poisson(self.p.stage2_ack_lam)))
             if ack > END:
                 continue
             r["date_stage2_acknowledged"] = ack
@@ -456,14 +505,17 @@ class RecordGenerator:
             if rng.random() < 0.1:
                 extension = int(rng.integers(5, 21))
                 r["stage2_extension_days"] = extension
-            wd = int(rng.integers(8, 20)) + (int(rng.integers(1, 8)) if late else 0) \
+            lo, hi = self.p.stage2_days
+            wd = int(rng.integers(lo, hi)) + (int(rng.integers(1, 8)) if late else 0) \
                 + (int(rng.integers(0, extension + 1)) if extension else 0)
-            response = self.cal.add(ack, wd)
+            response = self.cal.add(ack if self.p.stage2_from == "acknowledgement" else s2, wd)
             closed = r.get("date_closed")
             if closed is not None:
                 response = max(ack, min(response, closed))
             if response <= END:
                 r["date_stage2_response_sent"] = response
+                if r.get("_direct"):
+                    r["date_closed"] = response
 
     def _ref_key(self, received: date, compliment: bool) -> tuple:
         probe_a = self.p.reference(1, date(2023, 5, 1), False)

@@ -47,6 +47,8 @@ class Profile:
     after_sheets: tuple[str, ...] = ()
     targets: tuple[int, int] = (5, 20)
     closures: tuple[str, ...] = ()
+    holidays: str = "england-wales"        # the manifest's calendar region (its bank holidays)
+    regime: str | None = None              # the manifest's regime, when not by service type
     p_upheld: float = 0.25
     p_partly: float = 0.2
     p_no_outcome: float = 0.03
@@ -70,6 +72,19 @@ class Profile:
     duplicates: int = 0
     bad_dates: tuple[tuple[str, str], ...] = ()  # (field, raw text or "before"/"future")
     odd_outcomes: tuple[str, ...] = ()     # unknown outcome spellings injected (data quality)
+    # two-stage registers only (a stage 2 acknowledgement or response column): the stage 2
+    # acknowledgement is drawn 1 + Poisson(stage2_ack_lam) working days after the request, the
+    # response stage2_days[0] to stage2_days[1] - 1 working days after stage2_from
+    # ("acknowledgement" or "escalation"), later for some; p_direct_stage2 of the complaints
+    # closed at stage 1 go straight to stage 2 instead (complex complaints)
+    stage2_ack_lam: float = 2.0
+    stage2_from: str = "acknowledgement"
+    stage2_days: tuple[int, int] = (8, 20)
+    p_direct_stage2: float = 0.0
+    # a register with a stage 1 extension column: p_stage1_extension of the stage 1 responses
+    # later than stage1_days working days record an extension of stage1_days more
+    stage1_days: int = 5
+    p_stage1_extension: float = 0.0
     notes: str = ""
 
 

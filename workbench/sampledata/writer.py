@@ -289,10 +289,12 @@ def manifest_yaml(items: list[Profile]) -> str:
             f"    mapping: mappings/{p.id}.yaml",
             f"    service_users: {p.service_users}",
             f"    targets: {{acknowledge_days: {p.targets[0]}, respond_days: {p.targets[1]}}}",
-            "    holidays: england-wales",
+            f"    holidays: {p.holidays}",
             f"    closures: [{', '.join(p.closures)}]",
         ]
-        if p.service_type in SERVICE_REGIMES:
+        if p.regime is not None:
+            lines.append(f"    regime: {p.regime}")
+        elif p.service_type in SERVICE_REGIMES:
             # a housing association's service users are its homes (one household each)
             lines += [f"    regime: {SERVICE_REGIMES[p.service_type]}",
                       f"    homes: {p.service_users}"]
