@@ -183,3 +183,23 @@ def test_the_stage_dates_are_in_order():
     direct = s2[s2["date_response_sent"].isna()]
     assert len(direct) >= 2 and (direct["date_stage2"] == direct["date_received"]).all()
     assert register().issues == []
+
+
+def test_its_pack_shows_the_same_spso_figures_as_the_returns_command():
+    """The figures the pack, the scorecard and the portfolio show (results.json's stages and
+    returns) are the returns command's: one indicator, one value."""
+    from workbench.reports.pack import compute_results
+    from workbench.reports.regimes import returns_table, stage_table
+
+    manifest = load_manifest(DEFAULT_MANIFEST)
+    results = compute_results(provider(), manifest, period="2024-25")
+    assert results.stages["regime"] == SPSO
+    assert results.returns["figures"] == RETURN_2024_25
+    assert results.summary()["regime"] == SPSO
+    # the portfolio's stage 1 figure is the stage table's (complaints received in the period
+    # and due); the SPSO's "% closed at stage 1 within timescale" counts those closed in it
+    stage1 = results.stages["stages"]["stage1"]
+    assert results.summary()["stage1_within_timescale_pct"] == stage1["within_timescale_pct"]
+    shown = returns_table(results)
+    assert len(shown) == len(RETURN_2024_25)
+    assert "stage 2" in " ".join(map(str, stage_table(results).columns)).lower()
