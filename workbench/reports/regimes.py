@@ -10,7 +10,9 @@ from workbench.reports.results import ProviderResults
 
 STAGE_ROWS = (("received", "Received"), ("answered", "Answered"),
               ("acknowledged_within_pct", "% acknowledged within the regime's timescale"),
-              ("within_timescale_pct", "% answered within the regime's timescale"),
+              # over the stages started in the period (a return may count those closed in it)
+              ("within_timescale_pct", "% answered within the regime's timescale (of those "
+                                       "started in the period and due)"),
               ("mean_working_days", "Mean working days to answer"),
               ("median_working_days", "Median working days to answer"),
               ("extended", "Extended by agreement"), ("open", "Open"),
