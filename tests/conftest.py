@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -207,6 +208,39 @@ def fresh_batch(tmp_path_factory) -> BatchRun:
     return BatchRun(folder, pickle.loads((folder / "report.pickle").read_bytes()))
 
 
+@pytest.fixture(scope="session")
+def fresh_batch_pdf_text(tmp_path_factory, fresh_batch: BatchRun) -> dict[Path, tuple[str, ...]]:
+    """Each page's text (pypdf's ``extract_text() or ""``) of every PDF of the session's batch,
+    by the PDF's path: extracted once per test run for the tests that read them (test_pdf,
+    test_batch), the slowest part of reading a PDF."""
+
+    def build(folder: Path) -> None:
+        from pypdf import PdfReader
+
+        pages = {str(pdf.relative_to(fresh_batch.folder)):
+                 [page.extract_text() or "" for page in PdfReader(pdf).pages]
+                 for pdf in sorted(fresh_batch.folder.rglob("*.pdf"))}
+        (folder / "pages.json").write_text(json.dumps(pages))
+
+    folder = built_once(tmp_path_factory, "fresh-batch-pdf-text", build)
+    pages = json.loads((folder / "pages.json").read_text())
+    return {fresh_batch.folder / pdf: tuple(texts) for pdf, texts in pages.items()}
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """A store `workbench sample-assessments` seeded (a sample self-assessment for each sample
+    provider), made once per test run. Read only: a test copies it (shutil.copy) to use it."""
+
+    def build(folder: Path) -> None:
+        env = {"WORKBENCH_CONFIG_DIR": str(folder / "config"),
+               "WORKBENCH_OUTPUTS": str(folder / "outputs"), "WORKBENCH_DB": ""}
+        seeded = run_cli("sample-assessments", "--db", str(folder / "store.db"), env=env)
+        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+
+    return built_once(tmp_path_factory, "sample-store", build) / "store.db"
+
+
 # ---------------------------------------------------------------- the slowest tests start first
 
 # Seconds each slow test took (setup included: --durations of a `make test` run on the 2-core
@@ -219,14 +253,14 @@ SLOW_TESTS = {
     "tests/test_dashboard_limits.py::test_unconnected_kernels_are_capped_then_culled": 23,
     "tests/test_browser.py::test_scorecard_total_tiles_and_charts": 22,  # + the site, server
     "tests/test_batch.py::test_dask_executor_on_local_cluster": 22,
-    "tests/test_stale_scores.py::test_rescoring_in_the_default_store_republishes": 21,
+    "tests/test_stale_scores.py::test_rescoring_in_the_default_store_republishes": 8,  # a copy
     "tests/test_batch_cleanup.py::test_killed_driver_takes_workers_and_kernels_with_it": 16,
     "tests/test_notebooks.py::test_nbval[portfolio.ipynb]": 15,
     "tests/test_notebooks.py::test_nbval[assess_provider.ipynb]": 15,
     "tests/test_batch.py::test_broken_provider_fails_alone": 15,
     "tests/test_browser.py::test_portfolio_table_sort_filter_funnel_and_drill_down": 14,
     "tests/test_browser.py::test_no_complainant_name_on_any_page": 14,
-    "tests/test_batch_cleanup.py::test_next_run_removes_half_written_folders_of_skip": 13,
+    "tests/test_batch_cleanup.py::test_next_run_removes_half_written_folders_of_skip": 1,
     "tests/test_notebooks.py::test_warm_kernel_runs_code_in_a_fresh_namespace": 12,
     "tests/test_batch_cleanup.py::test_sigint_to_the_driver_alone_stops_the_batch_at": 10,
     "tests/test_themes.py::test_500k_rows_fit_on_a_sample": 9,
@@ -235,6 +269,8 @@ SLOW_TESTS = {
     "tests/test_one_value.py::test_each_indicator_has_one_value_everywhere": 8,
     "tests/test_browser.py::test_unknown_provider_shows_a_clear_message": 8,
     "tests/test_redaction_policy.py::test_no_identity_in_any_output": 7,
+    # (+ every PDF's text of the session's batch: fresh_batch_pdf_text, for test_pdf too)
+    "tests/test_batch.py::test_no_complainant_identity_in_published_outputs": 14,
     "tests/test_batch.py::test_interrupted_provider_leaves_no_half_written_output": 6,
     "tests/test_assessment_cli.py::test_show_history_finalise_reopen_export": 7,
     "tests/test_notebooks.py::test_assess_notebook_with_papermill": 6,
@@ -248,11 +284,11 @@ SLOW_TESTS = {
     "tests/test_themes_periods.py::test_cli_on_the_cfpb_narratives": 46,
     "tests/test_themes_periods.py::test_cli_on_a_register_with_no_dates": 26,
     "tests/test_report_accessibility.py::test_report_meets_wcag_22_aa": 3,
-    "tests/test_pdf.py::test_pack_pdfs_read_like_their_reports": 21,
+    "tests/test_pdf.py::test_pack_pdfs_read_like_their_reports": 4,
     "tests/test_pdf.py::test_every_html_report_of_the_batch_has_its_pdf": 2,
-    "tests/test_report_html.py::test_sample_provider_report_shows_every_no_item": 25,
+    "tests/test_report_html.py::test_sample_provider_report_shows_every_no_item": 23,
     "tests/test_regime_pack.py::test_housing_association_pack_is_on_the_ombudsmans_clocks": 20,
-    "tests/test_codereport.py": 10,
+    "tests/test_codereport.py": 9,
 }
 SLOW_UNLISTED = 5
 

@@ -124,11 +124,11 @@ def test_dask_executor_on_local_cluster(manifest, tmp_path):
     assert _status(report) == dict.fromkeys(IDS, "ok")
 
 
-def _text_of(path: Path) -> str:
+def _text_of(path: Path, pdf_pages: dict[Path, tuple[str, ...]]) -> str:
+    """A published file's text; a PDF's pages as pypdf extracts them (``pdf_pages``: conftest's
+    fresh_batch_pdf_text, extracted once per test run)."""
     if path.suffix == ".pdf":
-        from pypdf import PdfReader
-
-        return "\n".join(p.extract_text() or "" for p in PdfReader(path).pages)
+        return "\n".join(pdf_pages[path])
     if path.suffix == ".xlsx":
         import openpyxl
         wb = openpyxl.load_workbook(path, read_only=True)
@@ -139,7 +139,7 @@ def _text_of(path: Path) -> str:
 
 @pytest.mark.slow
 @FRESH_BATCH
-def test_no_complainant_identity_in_published_outputs(fresh_batch):
+def test_no_complainant_identity_in_published_outputs(fresh_batch, fresh_batch_pdf_text):
     from workbench.register.loader import load_register
 
     # the session's batch (two workers, an empty output root): only read here
@@ -155,7 +155,7 @@ def test_no_complainant_identity_in_published_outputs(fresh_batch):
              and not any(part.startswith(".") for part in p.relative_to(root).parts)]
     assert any(p.suffix == ".xlsx" for p in files) and any(p.suffix == ".html" for p in files)
     for path in files:
-        text = _text_of(path)
+        text = _text_of(path, fresh_batch_pdf_text)
         leaked = sorted(s for s in secrets if s in text)
         assert not leaked, f"{path.name} contains {leaked[:3]}"
 

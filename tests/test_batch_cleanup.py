@@ -134,16 +134,20 @@ def test_sigint_to_the_driver_alone_stops_the_batch_at_once(tmp_path, manifest):
 
 
 @pytest.mark.slow
-def test_next_run_removes_half_written_folders_of_skipped_providers(tmp_path, manifest):
-    root = tmp_path / "outputs"
-    first = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False,
-                    pdf=False)
-    assert first.exit_code == 0, first.table()
+@pytest.mark.xdist_group("fresh-batch")  # (conftest's ordering: beside its other readers)
+def test_next_run_removes_half_written_folders_of_skipped_providers(fresh_batch, tmp_path,
+                                                                    monkeypatch):
+    # the first run: the session's batch (conftest), on a copy (with the key and the store it
+    # ran with)
+    assert fresh_batch.report.exit_code == 0, fresh_batch.report.table()
+    batch = fresh_batch.copy(tmp_path / "batch")
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(batch.config))
+    root = batch.root
     stale = root / "2024-25" / ".provider-001.x1y2.partial"
     stale.mkdir()
     (stale / "half-written.txt").write_text("killed")
-    again = run_batch(manifest, jobs=1, output_root=root, progress=False, portfolio=False,
-                    pdf=False)
+    again = run_batch(batch.manifest, jobs=1, output_root=root, progress=False,
+                      portfolio=False, pdf=False, db=batch.db)
     assert {o.status for o in again.outcomes} == {"skipped"}
     assert not stale.exists()
     assert again.removed_partials == [stale.name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -75,15 +76,15 @@ def _table(page: _Tables, caption_start: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """A store seeded with the sample assessments, hartwell-housing's projected onto the Code,
-    one provision answered No by hand (with personal data in its text), and the report."""
+def made(tmp_path_factory, sample_store):
+    """A store seeded with the sample assessments (`workbench sample-assessments`: conftest's
+    sample_store, copied), hartwell-housing's projected onto the Code, one provision answered
+    No by hand (with personal data in its text), and the report."""
     base = tmp_path_factory.mktemp("codereport")
     env = {"WORKBENCH_CONFIG_DIR": str(base / "config"), "WORKBENCH_OUTPUTS": str(base / "outputs"),
            "WORKBENCH_DB": ""}
     db = str(base / "store.db")
-    seeded = run_cli("sample-assessments", "--db", db, env=env)
-    assert seeded.returncode == 0, seeded.stderr
+    shutil.copy(sample_store, db)
     projected = run_cli("assessment", "project", "--provider", PROVIDER, "--period", PERIOD,
                         "--to", CODE, "--db", db, "--who", "tester", env=env)
     assert projected.returncode == 0, projected.stderr

@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import threading
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -32,11 +33,15 @@ GOVERNANCE = ("lessons_learned.html", "public_quarterly_report.html", "annual_re
 
 # ---------------------------------------------------------------- reading a PDF
 
+def _joined(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Pages' text with a soft hyphen of a word broken at the line end joined up."""
+    return tuple(re.sub(r"\u2010\n", "", text) for text in texts)
+
+
 @functools.cache
 def _pages(path: Path) -> tuple[str, ...]:
     """Each page's text (pypdf), a soft hyphen of a word broken at the line end joined up."""
-    return tuple(re.sub(r"\u2010\n", "", page.extract_text() or "")
-                 for page in PdfReader(path).pages)
+    return _joined(tuple(page.extract_text() or "" for page in PdfReader(path).pages))
 
 
 def _flat(text: str) -> str:
@@ -62,10 +67,12 @@ def _images(obj, seen: set[int] | None = None) -> list[str]:
     return found
 
 
-def _check_pages(path: Path) -> list[str]:
-    """A4 pages, each with "Page i of n" (n the real page count); returns the pages' text."""
-    reader = PdfReader(path)
-    pages = _pages(path)
+def _check_pages(path: Path, reader: PdfReader | None = None,
+                 pages: tuple[str, ...] | None = None) -> list[str]:
+    """A4 pages, each with "Page i of n" (n the real page count); returns the pages' text
+    (``reader`` and ``pages``: the PDF's, when already read)."""
+    reader = PdfReader(path) if reader is None else reader
+    pages = _pages(path) if pages is None else pages
     assert len(pages) == len(reader.pages) >= 1
     for i, page in enumerate(reader.pages, 1):
         box = page.mediabox
@@ -297,6 +304,21 @@ def _pdfs_of(folder: Path) -> list[Path]:
     return sorted(p.with_suffix(".pdf") for p in folder.glob("*.html"))
 
 
+@pytest.fixture(scope="module")
+def batch_pdf(fresh_batch_pdf_text) -> Callable[[Path], tuple[PdfReader, tuple[str, ...]]]:
+    """``batch_pdf(path)``: a PDF of the session's batch read by pypdf (once in this module)
+    and its pages' text as `_pages` gives it (extracted once per test run: conftest's
+    fresh_batch_pdf_text, which test_batch reads too)."""
+    readers: dict[Path, PdfReader] = {}
+
+    def read(path: Path) -> tuple[PdfReader, tuple[str, ...]]:
+        if path not in readers:
+            readers[path] = PdfReader(path)
+        return readers[path], _joined(fresh_batch_pdf_text[path])
+
+    return read
+
+
 @pytest.mark.slow
 @FRESH_BATCH
 def test_every_html_report_of_the_batch_has_its_pdf(fresh_batch):
@@ -321,7 +343,7 @@ def test_every_html_report_of_the_batch_has_its_pdf(fresh_batch):
 
 @pytest.mark.slow
 @FRESH_BATCH
-def test_pack_pdfs_read_like_their_reports(fresh_batch):
+def test_pack_pdfs_read_like_their_reports(fresh_batch, batch_pdf):
     period = fresh_batch.root / "2024-25"
     folders = [(period / pid, name) for pid, name in PROVIDERS.items()]
     folders.append((period, "All commissioned providers"))
@@ -329,7 +351,8 @@ def test_pack_pdfs_read_like_their_reports(fresh_batch):
     for folder, name in folders:
         for out in _pdfs_of(folder):
             source = out.with_suffix(".html")
-            pages = _check_pages(out)
+            reader, texts = batch_pdf(out)
+            pages = _check_pages(out, reader, texts)
             text = "\n".join(pages)
             flat = _flat(text)
             where = out.relative_to(fresh_batch.root)
@@ -342,10 +365,9 @@ def test_pack_pdfs_read_like_their_reports(fresh_batch):
                 around = text[max(0, found.start() - 60):found.end() + 60] if found else ""
                 assert not found, f"{where}: {pattern} in {around!r}"
             # the running header (the report's title) on every page
-            title = PdfReader(out).metadata.title
+            title = reader.metadata.title
             assert title and all(_flat(title)[:60] in _flat(p) for p in pages), where
             # charts: no raster image anywhere, and each chart's own words drawn as text
-            reader = PdfReader(out)
             assert [i for p in reader.pages for i in _images(p)] == [], where
             for words in report.charts:
                 long = [w for w in words if len(w) >= 8]
@@ -357,11 +379,11 @@ def test_pack_pdfs_read_like_their_reports(fresh_batch):
 
 @pytest.mark.slow
 @FRESH_BATCH
-def test_long_reports_span_pages_with_table_headers_repeated(fresh_batch):
+def test_long_reports_span_pages_with_table_headers_repeated(fresh_batch, batch_pdf):
     period = fresh_batch.root / "2024-25"
     repeated: list[str] = []
     for out in [*_pdfs_of(period / "provider-001"), *_pdfs_of(period)]:
-        pages = _pages(out)
+        pages = batch_pdf(out)[1]
         heads = {h for h in _report(out.with_suffix(".html")).theads if len(h) > 12}
         for i in range(1, len(pages)):
             top = _flat(pages[i])[:400]
@@ -369,15 +391,15 @@ def test_long_reports_span_pages_with_table_headers_repeated(fresh_batch):
             for head in heads:
                 if top.startswith(head) and head in _flat(pages[i - 1]):
                     repeated.append(f"{out.name} p{i + 1}: {head}")
-    assert len(_pages(period / "provider-001" / "report.pdf")) > 2
-    assert len(_pages(period / "portfolio_annual_report.pdf")) > 2
+    assert len(batch_pdf(period / "provider-001" / "report.pdf")[1]) > 2
+    assert len(batch_pdf(period / "portfolio_annual_report.pdf")[1]) > 2
     assert any(r.startswith("report.pdf") for r in repeated), repeated
     assert len(repeated) >= 2, repeated
 
 
 @pytest.mark.slow
 @FRESH_BATCH
-def test_no_complainant_identity_in_any_pdf(fresh_batch):
+def test_no_complainant_identity_in_any_pdf(fresh_batch, batch_pdf):
     from workbench.register.loader import load_register
 
     secrets: set[str] = set()
@@ -390,7 +412,7 @@ def test_no_complainant_identity_in_any_pdf(fresh_batch):
     pdfs = sorted((fresh_batch.root / "2024-25").rglob("*.pdf"))
     assert len(pdfs) == 3 * 5 + 5
     for out in pdfs:
-        text = "\n".join(_pages(out))
+        text = "\n".join(batch_pdf(out)[1])
         leaked = sorted(s for s in secrets if s in text)
         assert not leaked, f"{out.name} contains {leaked[:3]}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import openpyxl
 import pytest
@@ -45,6 +46,7 @@ def _assert_reads_like_a_report(soup: BeautifulSoup, provider_name: str) -> None
         assert len(img.get("alt", "")) > 20, img.get("alt")
 
 
+@pytest.mark.xdist_group("fresh-batch")  # (conftest's ordering: beside its other readers)
 def test_batch_report_is_formatted_and_lists_the_no_items(fresh_batch):
     folder = fresh_batch.root / PERIOD / STORED_PROVIDER
     results = json.loads((folder / "results.json").read_text())
@@ -66,9 +68,10 @@ def test_batch_report_is_formatted_and_lists_the_no_items(fresh_batch):
 
 
 @pytest.mark.slow
-def test_sample_provider_report_shows_every_no_item_with_its_action(cli, tmp_path):
-    db = str(tmp_path / "scores.db")
-    assert cli("sample-assessments", "--db", db).returncode == 0
+def test_sample_provider_report_shows_every_no_item_with_its_action(cli, tmp_path,
+                                                                    sample_store):
+    db = str(tmp_path / "scores.db")  # seeded by `workbench sample-assessments` (conftest)
+    shutil.copy(sample_store, db)
     out = tmp_path / "pack"
     run = cli("assess", "harbour-housing", "--db", db, "--output-dir", str(out))
     assert run.returncode == 0, run.stderr
