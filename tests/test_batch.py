@@ -80,6 +80,11 @@ def test_batch_runs_skips_unchanged_and_force_reruns(fresh_batch, tmp_path, monk
 
     again = run_batch(manifest, jobs=2, output_root=root, progress=False, db=db, pdf=False)
     assert _status(again) == dict.fromkeys(IDS, "skipped") and again.exit_code == 0
+    # nothing the portfolio is drawn from changed: last run's portfolio kept, as it was
+    assert again.portfolio_kept and "portfolio unchanged" in again.table()
+    assert {Path(p).name for p in again.portfolio} == {
+        Path(p).name for p in fresh_batch.report.portfolio}
+    assert all(p.stat().st_mtime_ns == t for p, t in written.items())
 
     reg = manifest.parent / "registers" / "provider-002.csv"
     reg.write_text(reg.read_text().replace("retrain staff", "retrain all staff", 1))

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench import __version__
 from workbench.batch import runner
 from workbench.core.atomic import atomic_dir, write_text
 from workbench.core.errors import ConflictError, WorkbenchError
@@ -90,6 +91,7 @@ class BatchReport:
     executor: str = "local"
     portfolio: list[str] = field(default_factory=list)
     portfolio_error: str | None = None
+    portfolio_kept: bool = False  # nothing it is drawn from changed: last run's files kept
     removed_partials: list[str] = field(default_factory=list)  # left by a killed earlier run
 
     @property
@@ -132,6 +134,8 @@ class BatchReport:
                          f"interrupted run: {', '.join(self.removed_partials)}")
         if self.portfolio_error:
             lines.append(f"FAILED portfolio: {self.portfolio_error}")
+        if self.portfolio_kept:
+            lines.append("portfolio unchanged (no provider's outputs changed): kept")
         for path in self.portfolio:
             lines.append(f"portfolio: {path}")
         return "\n".join(lines)
@@ -139,7 +143,7 @@ class BatchReport:
     def to_json(self) -> dict[str, Any]:
         return {"period": self.period, "seconds": round(self.seconds, 3), "jobs": self.jobs,
                 "executor": self.executor, "counts": self.counts(), "portfolio": self.portfolio,
-                "portfolio_error": self.portfolio_error,
+                "portfolio_error": self.portfolio_error, "portfolio_kept": self.portfolio_kept,
                 "providers": [{k: v for k, v in asdict(o).items() if k != "log"}
                               for o in self.outcomes]}
 
@@ -517,8 +521,11 @@ def _run_locked(report: BatchReport, manifest: Manifest, *, root: Path, period: 
             if portfolio:
                 # on a warm worker of the pool when there is one (its kernel already imported
                 # everything), else on this process's kernel
-                _portfolio(report, manifest, root, pool=pool, warm=warm,
-                           workers=min(jobs, len(todo)), pdf=pdf)
+                basis = _portfolio_basis(report, manifest, planned)
+                if force or todo or not _portfolio_kept(report, root, basis, pdf):
+                    _portfolio(report, manifest, root, pool=pool, warm=warm,
+                               workers=min(jobs, len(todo)), pdf=pdf)
+                    _remember_portfolio(report, root, basis, pdf)
     finally:
         runner.shutdown_process_kernel()  # this process's warm kernel, if it started one
     report.seconds = time.perf_counter() - t0
@@ -624,6 +631,50 @@ def _portfolio(report: BatchReport, manifest: Manifest, root: Path, *, pool: Any
     pdf_error, pdfs = _portfolio_pdfs(files, pool) if pdf else (None, _no_pdfs(files))
     report.portfolio_error = "; ".join(e for e in (error, pdf_error) if e) or None
     report.portfolio = sorted(f for f in {*files, *pdfs} if Path(f).exists())
+
+
+# What the last portfolio was drawn from (a dot file: not one of the portfolio's outputs)
+PORTFOLIO_INPUTS = ".portfolio-inputs.json"
+
+
+def _portfolio_basis(report: BatchReport, manifest: Manifest,
+                     planned: list[Job | ProviderOutcome]) -> str:
+    """The fingerprint of everything the portfolio is drawn from: the manifest, and each
+    provider's outcome and inputs (its own skip fingerprint: register, rubric, stored scores,
+    parameters and the package's version)."""
+    prints = {item.provider_id: item.fingerprint for item in planned if isinstance(item, Job)}
+    return provenance.fingerprint({
+        "period": report.period, "manifest": provenance.file_sha256(manifest.path),
+        # a provider built now or skipped as unchanged has the same outputs for the same inputs
+        "providers": [(o.provider, o.status == "failed", prints.get(o.provider))
+                      for o in report.outcomes],
+        "package_version": __version__})
+
+
+def _portfolio_kept(report: BatchReport, root: Path, basis: str, pdf: bool) -> bool:
+    """True (and the report given last run's files) when the portfolio's inputs are those of
+    the last portfolio, every file it wrote is still there, and it drew the PDFs if asked."""
+    folder = root / report.period
+    try:
+        doc = json.loads((folder / PORTFOLIO_INPUTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    files = [folder / name for name in doc.get("files") or []]
+    if (doc.get("fingerprint") != basis or (pdf and not doc.get("pdf")) or not files
+            or not all(f.is_file() for f in files)):
+        return False
+    report.portfolio, report.portfolio_kept = sorted(map(str, files)), True
+    return True
+
+
+def _remember_portfolio(report: BatchReport, root: Path, basis: str, pdf: bool) -> None:
+    """Record what a portfolio that built without an error was drawn from (else forget it)."""
+    record = root / report.period / PORTFOLIO_INPUTS
+    if report.portfolio_error or not report.portfolio:
+        record.unlink(missing_ok=True)
+        return
+    write_text(record, json.dumps({"fingerprint": basis, "pdf": pdf,
+                                   "files": sorted(Path(f).name for f in report.portfolio)}))
 
 
 def _no_pdfs(files: list[str]) -> list[str]:
