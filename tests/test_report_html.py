@@ -73,7 +73,7 @@ def test_sample_provider_report_shows_every_no_item_with_its_action(cli, tmp_pat
     db = str(tmp_path / "scores.db")  # seeded by `workbench sample-assessments` (conftest)
     shutil.copy(sample_store, db)
     out = tmp_path / "pack"
-    run = cli("assess", "harbour-housing", "--db", db, "--output-dir", str(out))
+    run = cli("assess", "harbour-housing", "--db", db, "--output-dir", str(out), "--no-pdf")
     assert run.returncode == 0, run.stderr
     results = json.loads((out / "results.json").read_text())
     failed = results["failed_items"]

@@ -31,8 +31,11 @@ def _existing_store(db: str | None) -> None:
 @click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from "
               "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True,
+              help="A PDF beside every HTML report (--no-pdf: quicker, HTML only).")
 def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
-           output_dir: Path | None, db: str | None, rubric_path: Path | None) -> None:
+           output_dir: Path | None, db: str | None, rubric_path: Path | None,
+           pdf: bool) -> None:
     """Run the provider notebook for PROVIDER_ID with papermill and write its outputs."""
     from workbench.batch import driver as batch
     from workbench.core.paths import DEFAULT_MANIFEST, outputs_dir
@@ -48,7 +51,7 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
     basis = provenance.inputs(provider, period=period, as_of=when, rubric_path=rubric, db=db)
     folder = output_dir or outputs_dir() / period / provider.id
     job = batch.Job(provider.id, str(manifest.path), period, when.isoformat(), str(folder),
-                    str(rubric), db, provenance.fingerprint(basis), warm=False)
+                    str(rubric), db, provenance.fingerprint(basis), warm=False, pdf=pdf)
     outcome = batch.run_provider(job)
     if outcome.status != "ok":
         click.echo(f"error: {provider.id}: {outcome.error}", err=True)
