@@ -281,13 +281,13 @@ SLOW_TESTS = {
     "tests/test_notebooks.py::test_failing_cell_is_reported": 4,
     "tests/test_batch.py::test_ctrl_c_stops_a_parallel_batch_at_once": 4,
     "tests/test_assessment_cli.py::test_form_export_import": 4,
-    "tests/test_themes_periods.py::test_cli_on_the_cfpb_narratives": 46,
-    "tests/test_themes_periods.py::test_cli_on_a_register_with_no_dates": 26,
+    "tests/test_themes_periods.py::test_cli_on_the_cfpb_narratives": 16,
+    "tests/test_themes_periods.py::test_cli_on_a_register_with_no_dates": 14,
     "tests/test_report_accessibility.py::test_report_meets_wcag_22_aa": 3,
     "tests/test_pdf.py::test_pack_pdfs_read_like_their_reports": 4,
     "tests/test_pdf.py::test_every_html_report_of_the_batch_has_its_pdf": 2,
-    "tests/test_report_html.py::test_sample_provider_report_shows_every_no_item": 23,
-    "tests/test_regime_pack.py::test_housing_association_pack_is_on_the_ombudsmans_clocks": 20,
+    "tests/test_report_html.py::test_sample_provider_report_shows_every_no_item": 16,
+    "tests/test_regime_pack.py::test_housing_association_pack_is_on_the_ombudsmans_clocks": 15,
     "tests/test_codereport.py": 9,
 }
 SLOW_UNLISTED = 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import warnings
@@ -53,9 +54,12 @@ def stop_words_list() -> frozenset[str]:
 # Tokens: 3+ letters, not a run of x's nor a word holding "xx" (CFPB and many registers
 # redact names as XXXX, and dates as XX/XX/XXXX, which runs into words: "OnXX").
 TOKEN_PATTERN = r"(?u)\b(?![^\W\d_]*xx)(?!x+\b)[^\W\d_]{3,}\b"
-_TOKEN = re.compile(TOKEN_PATTERN)
-# A capitalised word after a word or a comma (not after a full stop): mid-sentence.
-_CAPITALISED_MID = re.compile(r"(?<=[\w,)] )([A-ZÀ-Þ][a-zß-ÿ]+)\b")
+# The same tokens, twice as fast: the words of 3+ letters, then those holding "xx" left out
+# (`_tokens`); the lookaheads above cost as much as the rest of the tokenising.
+_WORD = re.compile(r"\b[^\W\d_]{3,}\b")
+# A capitalised word after a word or a comma (not after a full stop): mid-sentence. The capital
+# is matched before the look-behind, which lets the regex engine skip to capitals.
+_CAPITALISED_MID = re.compile(r"[A-ZÀ-Þ](?<=[\w,)] [A-ZÀ-Þ])[a-zß-ÿ]+\b")
 _LOWER_WORD = re.compile(r"\b[a-zß-ÿ]{3,}\b")
 REDACTION_WORD = "redacted"  # what is left of "[redacted]" in text redacted before analysis
 
@@ -66,6 +70,15 @@ MAX_FEATURES = 20_000        # vocabulary cap (words and word pairs)
 LSA_DIMENSIONS = 50          # latent dimensions the documents are clustered in
 SEEDS = 4                    # k-means runs per k: the stability criterion and the final fit
 STABILITY_SAMPLE = 4_000     # documents the stability of each k is measured on at most
+# k auto: then each theme is split in 2 or 3 parts (SPLIT_K) when that split is as reproducible
+# as SPLIT_STABILITY (mean pairwise adjusted Rand index across `SEEDS` seeds) and the parts'
+# centres are no more alike than SPLIT_SIMILARITY (cosine), while it holds SPLIT_MIN documents
+# and the range allows more themes. Without the cosine rule a theme splits on a minor word it
+# always holds one of (who complained: "carer", "manager"), not on what it is about.
+SPLIT_K = (2, 3)
+SPLIT_STABILITY = 0.8
+SPLIT_SIMILARITY = 0.7
+SPLIT_MIN = 60
 TRANSFORM_CHUNK = 50_000
 LABEL_PHRASES = 3            # phrases in a label
 TERMS = 10                   # terms listed per theme
@@ -138,7 +151,7 @@ def excluded_terms(register: Register, texts: Iterable[str]) -> frozenset[str]:
     (complainants and staff, as tokens), the proper nouns of ``texts`` and "redacted"."""
     identities = getattr(register, "identities", None)
     words = identities.words if identities else frozenset()
-    tokens = {t for w in words for t in _TOKEN.findall(w.lower())}
+    tokens = {t for w in words for t in _tokens(w.lower())}
     return frozenset(tokens) | proper_nouns(texts) | {REDACTION_WORD}
 
 
@@ -273,13 +286,18 @@ def default_themes(documents: int) -> int:
     return min(MAX_THEMES, max(1, int(math.sqrt(documents / 2))))
 
 
-def _method(k: int, k_range: tuple[int, int] | None, scores: dict[int, float] | None) -> str:
+def _method(k: int, k_range: tuple[int, int] | None, scores: dict[int, float] | None,
+            top: int | None = None) -> str:
     base = ("TF-IDF of words and word pairs (sublinear, English, domain, identity and "
             f"proper-noun stop words) -> LSA ({LSA_DIMENSIONS} dimensions) -> spherical k-means")
     if scores:
-        return (f"{base}; k = {k} chosen in {k_range[0]}..{k_range[1]} as the most stable "
-                f"across {SEEDS} seeds (mean pairwise adjusted Rand index of the k-means "
-                f"partitions, {scores[k]:.2f})")
+        top = top or k
+        return (f"{base}; k = {k}: {top} themes chosen in {k_range[0]}..{k_range[1]} as the "
+                f"most stable across {SEEDS} seeds (mean pairwise adjusted Rand index of the "
+                f"k-means partitions, {scores[top]:.2f}), then each theme of {SPLIT_MIN}+ "
+                f"complaints split in {SPLIT_K[0]}-{SPLIT_K[1]} where that split is as stable "
+                f"(index >= {SPLIT_STABILITY:g}) and its parts distinct (centres' cosine <= "
+                f"{SPLIT_SIMILARITY:g}), up to {k_range[1]} themes")
     return f"{base}; k = {k}" + (" (given)" if k_range is None else " (all the data allows)")
 
 
@@ -305,14 +323,21 @@ def _empty_result(frame: pd.DataFrame, quarter: pd.Series, documents: int = 0) -
                        method=_method(0, None, None))
 
 
+def _tokens(text: str) -> list[str]:
+    """The tokens of ``text`` (lower case): what `TOKEN_PATTERN` finds."""
+    return [w for w in _WORD.findall(text) if "xx" not in w]
+
+
 def _terms(text: str, *, stop: frozenset[str]) -> list[str]:
     """The words of ``text`` that are no stop word, and its pairs of such words written side by
     side (a pair never spans a left-out word: "said the insulin" gives no "said insulin")."""
-    words = _TOKEN.findall(text.lower())
+    words = _tokens(text.lower())
+    kept = [w for w in words if w not in stop]
+    if len(kept) == len(words):
+        return kept + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     keep = [w not in stop for w in words]
-    pairs = [f"{a} {b}" for a, b, ka, kb in zip(words, words[1:], keep, keep[1:], strict=False)
-             if ka and kb]
-    return [w for w, k in zip(words, keep, strict=True) if k] + pairs
+    return kept + [f"{a} {b}" for a, b, ka, kb in zip(words, words[1:], keep, keep[1:],
+                                                       strict=False) if ka and kb]
 
 
 def _vectorise(sample: pd.Index, stop_words: frozenset[str], *, max_features: int,
@@ -355,11 +380,27 @@ def _embed(x, random_state: int):
     return svd, normalize(svd.fit_transform(x))
 
 
+def _adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
+    """scikit-learn's adjusted_rand_score of two partitions labelled 0..k-1, to the last bit,
+    without its input checks (which took most of the time of the search for k)."""
+    n = len(a)
+    kb = int(b.max()) + 1
+    table = np.bincount(a.astype(np.int64) * kb + b, minlength=(int(a.max()) + 1) * kb)
+    table = table.reshape(-1, kb).astype(np.int64)
+    both = int((table ** 2).sum())
+    tp = both - n
+    fp = int((table.sum(axis=0) ** 2).sum()) - both
+    fn = int((table.sum(axis=1) ** 2).sum()) - both
+    tn = n * n - fp - fn - both
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
 def _stability(z: np.ndarray, ks: range, random_state: int) -> dict[int, float]:
     """Mean pairwise adjusted Rand index of `SEEDS` k-means partitions of (a seeded sample of)
     ``z`` per k (adjusted for chance, so more themes are not more stable by construction)."""
     from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score
 
     if len(z) > STABILITY_SAMPLE:
         pick = np.random.default_rng(random_state).choice(len(z), STABILITY_SAMPLE,
@@ -369,7 +410,7 @@ def _stability(z: np.ndarray, ks: range, random_state: int) -> dict[int, float]:
     for k in ks:
         runs = [KMeans(k, n_init=1, random_state=random_state + s).fit_predict(z)
                 for s in range(SEEDS)]
-        pairs = [adjusted_rand_score(runs[i], runs[j])
+        pairs = [_adjusted_rand(runs[i], runs[j])
                  for i in range(SEEDS) for j in range(i + 1, SEEDS)]
         scores[k] = round(float(np.mean(pairs)), 4)
     return scores
@@ -395,6 +436,85 @@ def _choose_k(n_themes: int | str | None, k_range: tuple[int, int] | None, z: np
     scores = _stability(z, range(lo, hi + 1), random_state)
     best = max(scores, key=lambda k: (scores[k], -k))
     return best, (lo, hi), scores
+
+
+@dataclass
+class _Node:
+    """One k-means partition of the themes' tree: its unit-length ``centres``, fitted on the
+    document vectors less ``shift`` and renormalised (no shift at the top), and under each centre
+    a theme id or the partition it was split into."""
+
+    centres: np.ndarray
+    shift: np.ndarray | None
+    children: list[int | _Node]
+
+    def assign(self, z: np.ndarray) -> np.ndarray:
+        """The theme id of each row of ``z`` (unit-length document vectors): the nearest centre
+        (cosine) at each level down."""
+        from sklearn.preprocessing import normalize
+
+        if len(z) == 0:
+            return np.empty(0, dtype=np.int64)
+        v = z if self.shift is None else normalize(z - self.shift)
+        best = (v @ self.centres.T).argmax(axis=1)
+        out = np.empty(len(z), dtype=np.int64)
+        for j, child in enumerate(self.children):
+            rows = best == j
+            out[rows] = child.assign(z[rows]) if isinstance(child, _Node) else child
+        return out
+
+
+def _split(z: np.ndarray, labels: np.ndarray, centres: np.ndarray, most: int,
+           random_state: int) -> tuple[_Node, np.ndarray, np.ndarray]:
+    """(tree, labels, leaf centres): the themes of ``labels`` (centres ``centres``), the largest
+    first, each split in `SPLIT_K` parts while it holds `SPLIT_MIN` documents, up to ``most``.
+
+    A theme's documents are centred on their mean (what they share says nothing about how they
+    differ) and clustered again; the split is kept when its most stable k is as stable as
+    `SPLIT_STABILITY` and its parts' centres (in the whole space) are no more alike than
+    `SPLIT_SIMILARITY`. The first part keeps the theme's id; the leaf centres are unit length.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import normalize
+
+    root = _Node(centres, None, list(range(len(centres))))
+    labels = labels.copy()
+    leaves = list(centres)
+    where: dict[int, tuple[_Node, int]] = {c: (root, c) for c in range(len(centres))}
+    queue = list(range(len(centres)))
+    while queue and len(leaves) < most:
+        queue.sort(key=lambda c: (-int((labels == c).sum()), c))
+        c = queue.pop(0)
+        rows = np.flatnonzero(labels == c)
+        if len(rows) < SPLIT_MIN:
+            break  # the others are no larger
+        shift = z[rows].mean(axis=0)
+        zc = normalize(z[rows] - shift)
+        scores = _stability(zc, range(SPLIT_K[0], min(SPLIT_K[1], most - len(leaves) + 1) + 1),
+                            random_state)
+        k = max(scores, key=lambda k: (scores[k], -k))
+        if scores[k] < SPLIT_STABILITY:
+            continue
+        sub = KMeans(k, n_init=SEEDS, random_state=random_state).fit(zc)
+        part = np.asarray(sub.labels_)
+        if len(np.unique(part)) < k:
+            continue
+        parts = normalize(np.vstack([z[rows[part == j]].mean(axis=0) for j in range(k)]))
+        alike = parts @ parts.T
+        np.fill_diagonal(alike, -1.0)
+        if alike.max() > SPLIT_SIMILARITY:
+            continue
+        ids = [c, *range(len(leaves), len(leaves) + k - 1)]
+        node = _Node(normalize(sub.cluster_centers_), shift, ids)
+        parent, pos = where[c]
+        parent.children[pos] = node
+        leaves += [None] * (k - 1)
+        for j, i in enumerate(ids):
+            labels[rows[part == j]] = i
+            where[i] = (node, j)
+            leaves[i] = parts[j]
+        queue += ids
+    return root, labels, np.vstack(leaves)
 
 
 def _profiles(x, labels: np.ndarray, k: int, vocab: np.ndarray, excluded: frozenset[str]
@@ -460,10 +580,11 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
     LSA (`LSA_DIMENSIONS`) and spherical k-means (`SEEDS` seeded starts, the best kept):
     deterministic. ``n_themes`` is a number, or None / "auto": the k of ``k_range`` (default
     `MIN_THEMES`..`MAX_THEMES`) whose k-means partitions agree most across `SEEDS` seeds (mean
-    pairwise adjusted Rand index), capped by `default_themes`. The model is fitted on a seeded
-    sample of at most ``sample_size`` documents, then every distinct text is assigned to its
-    nearest theme, so 500,000 rows stay fast. A complaint whose text has no term of the
-    vocabulary has no theme.
+    pairwise adjusted Rand index), capped by `default_themes`, then each theme split where its
+    own split is as stable and its parts distinct (`_split`, up to the range's end). The model
+    is fitted on a seeded sample of at most ``sample_size`` documents, then every distinct text
+    is assigned to its nearest theme, so 500,000 rows stay fast. A complaint whose text has no
+    term of the vocabulary has no theme.
     """
     frame = _complaints(register.frame)
     quarter = _quarters(frame)
@@ -504,6 +625,13 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
         k, k_range_used, scores = _choose_k(n_themes, k_range, z, max(cap, 1), random_state)
         model = KMeans(k, n_init=SEEDS, random_state=random_state).fit(z)
         centres = normalize(model.cluster_centers_)
+        fit_labels = np.asarray(model.labels_)
+        tree, leaves = _Node(centres, None, list(range(k))), centres
+        stable_k = k
+        if scores is not None and k < k_range_used[1]:
+            tree, fit_labels, leaves = _split(z, fit_labels, centres, k_range_used[1],
+                                              random_state)
+            k = len(leaves)
         best_parts, weight_parts = [], []
         reuse = sample is uniques
         step = max(len(uniques), 1) if reuse else TRANSFORM_CHUNK
@@ -511,14 +639,13 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
             chunk = x_fit if reuse else vec.transform(uniques[start:start + step])
             has = chunk.getnnz(axis=1) > 0
             zc = normalize(svd.transform(chunk) if svd is not None else chunk.toarray())
-            sim = zc @ centres.T
-            best = np.where(has, sim.argmax(axis=1), -1)
-            best_parts.append(best)
-            weight_parts.append(np.where(has, sim.max(axis=1), np.nan))
+            best = tree.assign(zc)
+            sim = zc @ leaves.T
+            best_parts.append(np.where(has, best, -1))
+            weight_parts.append(np.where(has, sim[np.arange(len(best)), best], np.nan))
     best = np.concatenate(best_parts)
     weight = np.concatenate(weight_parts)
     vocab = vec.get_feature_names_out()
-    fit_labels = np.asarray(model.labels_)
     profiles = _profiles(x_use, fit_labels, k, vocab, excluded)
 
     # order themes by size (largest = 1), ties by model order; empty ones are dropped
@@ -580,7 +707,7 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
                          samples=samples,
                          term_weights=weights, complaints=len(frame), themed=len(assigned),
                          k=len(ids), k_range=k_range_used, k_scores=scores,
-                         method=_method(k, k_range_used, scores))
+                         method=_method(k, k_range_used, scores, stable_k))
     return _with_types(result, register)
 
 

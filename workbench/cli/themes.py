@@ -34,7 +34,8 @@ def _themes_option(ctx: click.Context, param: click.Parameter, value: str
               help="Column mapping YAML (default: recognise the headers).")
 @click.option("--themes", "themes_opt", default="auto", show_default=True,
               callback=_themes_option, metavar="N|auto|LO..HI",
-              help="Number of themes, or auto: the most stable number in 3..12 (or LO..HI).")
+              help="Number of themes, or auto: chosen from the data in 3..12 (or LO..HI), "
+                   "the most stable number, then themes split where that is as stable.")
 @click.option("--period", metavar="PERIOD",
               help="Records received in: 2024-25, 2024-25 Q1, 2024-05, 2024-04-01..2024-06-30; "
                    "the themes are then matched to the period before's.")
