@@ -164,8 +164,9 @@ class DashboardServer(Voila):
                     if not (h[0] == self.server_url and "TreeHandler" in h[1].__name__)]
         return [*((url_path_join(self.server_url, path), PageHandler,
                    {"voila_configuration": self.voila_configuration, "page": page})
-                  for path, page in ((r"/?", "landing"), (r"/scorecard/?", "scorecard"),
-                                     (r"/portfolio/?", "portfolio"))),
+                  # no trailing slash: the pages' links are relative to the server's root
+                  for path, page in ((r"/?", "landing"), (r"/scorecard", "scorecard"),
+                                     (r"/portfolio", "portfolio"))),
                 *handlers]
 
     def init_settings(self):
