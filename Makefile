@@ -6,6 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 PORT   ?= 8866
 PYTEST_ARGS ?=
+# Python caches compiled modules: the suite and the batch start hundreds of processes (kernels,
+# the CLI), each of which would otherwise compile the package again (a shell that sets
+# PYTHONDONTWRITEBYTECODE made a fresh clone's `make test` 527.7 s against 394.6 s with a cache)
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: demo test lint bench lab dashboard sample-data clean help
 
