@@ -125,6 +125,10 @@ def with_store_scores(results: ProviderResults, store: Any) -> ProviderResults:
     return out
 
 
+class NoBatchOutput(WorkbenchError):
+    """The batch has not written this provider's results for the period."""
+
+
 class DashboardData:
     """The manifest's providers and their results: results.json from the batch when present,
     else computed live (read only); scores always read live from the store."""
@@ -157,11 +161,11 @@ class DashboardData:
 
     def base_results(self, provider: Provider, *, live: bool = True) -> ProviderResults:
         """The batch's results for ``provider``; without them, computed from the register
-        (seconds) when ``live``, else a WorkbenchError saying the batch has not run."""
+        (seconds) when ``live``, else NoBatchOutput."""
         path = results_path(provider, self.period, self.output_root)
         stamp = path.stat().st_mtime_ns if path.is_file() else None
         if stamp is None and not live:
-            raise WorkbenchError(f"no batch output for {self.period} yet (run workbench batch)")
+            raise NoBatchOutput(f"no batch output for {self.period} yet (run workbench batch)")
         if provider.id not in self._base or self._stamps.get(provider.id) != stamp:
             self._stamps[provider.id] = stamp
             if stamp is not None:
@@ -178,7 +182,7 @@ class DashboardData:
 
     def results(self, provider_id: str, *, live: bool = True) -> ProviderResults:
         """One provider's results with the store's scores (``live``: computed from the
-        register when the batch has not written them, else a WorkbenchError)."""
+        register when the batch has not written them, else NoBatchOutput)."""
         provider = self.provider(provider_id)
         if provider is None:
             raise WorkbenchError(unknown_message(provider_id))
@@ -188,9 +192,10 @@ class DashboardData:
         finally:
             close_scores(store)
 
-    def all_results(self, *, live: bool = True) -> tuple[list[ProviderResults], list[str]]:
-        """Every provider's results, and a note for each that could not be read (``live``:
-        computing those the batch has not written)."""
+    def all_results(self, *, live: bool = True
+                    ) -> tuple[list[ProviderResults], list[tuple[Provider, WorkbenchError]]]:
+        """Every provider's results, and each provider whose results could not be read with
+        why (``live``: computing those the batch has not written; else NoBatchOutput)."""
         out, problems = [], []
         store = open_store_readonly(self.db)
         try:
@@ -199,7 +204,7 @@ class DashboardData:
                     out.append(with_store_scores(self.base_results(provider, live=live),
                                                  store))
                 except WorkbenchError as exc:
-                    problems.append(f"{provider.name}: {exc}")
+                    problems.append((provider, exc))
         finally:
             close_scores(store)
         return out, problems
@@ -396,7 +401,7 @@ def portfolio_view(data: DashboardData, *, charts: str = "svg") -> w.VBox:
         control.observe(refresh, "value")
     drill.observe(on_drill, "value")
     refresh()
-    notes = "".join(message_html(p) for p in problems)
+    notes = "".join(message_html(f"{p.name}: {exc}") for p, exc in problems)
     heading = portfolio_heading_html(data.manifest.commissioner, data.period, len(results))
     return w.VBox([
         w.HTML(CSS + nav_html(portfolio=False) + heading + notes),

@@ -16,8 +16,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.dashboards.apps import (
     CHOOSE,
     DashboardData,
+    NoBatchOutput,
     requested_provider,
-    results_path,
     unknown_message,
 )
 from workbench.dashboards.fragments import (
@@ -41,6 +41,7 @@ from workbench.dashboards.fragments import (
     scorecard_link,
     sort_table,
 )
+from workbench.register.manifest import Provider
 
 # The server's own pages, relative to its root (every page is one level deep, so these links
 # work from any of them), and the live Voilà pages
@@ -62,13 +63,12 @@ def _unreadable(title: str, exc: WorkbenchError) -> str:
                  + message_html(f"The provider list cannot be read: {exc}"))
 
 
-def _notes(data: DashboardData, problems: list[str]) -> str:
+def _notes(data: DashboardData, problems: list[tuple[Provider, WorkbenchError]]) -> str:
     """One note naming the providers the batch has not run for yet, and one for each other
     provider whose results could not be read."""
-    missing = [p.name for p in data.manifest.providers
-               if not results_path(p, data.period, data.output_root).is_file()]
-    others = [p for p in problems if not any(p.startswith(f"{name}: ") for name in missing)]
-    notes = [message_html(p) for p in others]
+    missing = [p.name for p, exc in problems if isinstance(exc, NoBatchOutput)]
+    notes = [message_html(f"{p.name}: {exc}") for p, exc in problems
+             if not isinstance(exc, NoBatchOutput)]
     if missing:
         notes.insert(0, message_html(
             f"No batch output for {data.period} yet for {len(missing)} of "
@@ -122,13 +122,13 @@ def scorecard_page(query: str | None, manifest_path: str | Path | None = None,
         body = choose_html()
     elif provider is None:
         body = message_html(unknown_message(requested)) + choose_html()
-    elif not results_path(provider, data.period, data.output_root).is_file():
-        live = scorecard_link(provider.id, RENDER, SCORECARD_NOTEBOOK)
-        body = _render("no_batch_output", provider.name, data.period, live)
-        title = f"{provider.name}: complaints scorecard {data.period}"
     else:
         try:
             results = data.results(provider.id, live=False)
+        except NoBatchOutput:
+            live = scorecard_link(provider.id, RENDER, SCORECARD_NOTEBOOK)
+            body = _render("no_batch_output", provider.name, data.period, live)
+            title = f"{provider.name}: complaints scorecard {data.period}"
         except WorkbenchError as exc:  # a results.json the batch left unreadable
             body = message_html(f"{provider.name}: {exc}")
         else:
