@@ -26,6 +26,11 @@ COMMAND_MODULES = (
 )
 
 
+# Every command that writes HTML reports draws their PDFs unless told not to
+PDF_OPTION = click.option("--pdf/--no-pdf", default=True, show_default=True,
+                          help="A PDF beside every HTML report (--no-pdf: quicker, HTML only).")
+
+
 class _Group(click.Group):
     """A group that turns expected user errors into a message and an exit code, no traceback."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli import main
+from workbench.cli import PDF_OPTION, main
 from workbench.core.errors import WorkbenchError
 
 
@@ -31,8 +31,7 @@ def _existing_store(db: str | None) -> None:
 @click.option("--db", help="Assessment store (SQLite path or URL) to read the scores from "
               "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
-@click.option("--pdf/--no-pdf", default=True, show_default=True,
-              help="A PDF beside every HTML report (--no-pdf: quicker, HTML only).")
+@PDF_OPTION
 def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_of: str | None,
            output_dir: Path | None, db: str | None, rubric_path: Path | None,
            pdf: bool) -> None:
@@ -80,8 +79,7 @@ def assess(provider_id: str, manifest_path: Path | None, period: str | None, as_
               "(default: WORKBENCH_DB, else outputs/workbench.db when it exists).")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file.")
 @click.option("--cold", is_flag=True, help="A fresh kernel per provider (no warm kernels).")
-@click.option("--pdf/--no-pdf", default=True, show_default=True,
-              help="A PDF beside every HTML report (--no-pdf: quicker, HTML only).")
+@PDF_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 def batch_command(manifest_path: Path | None, period: str | None, jobs: int, executor: str,
                   scheduler: str | None, force: bool, output_root: Path | None,

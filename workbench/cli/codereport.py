@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli import main
+from workbench.cli import PDF_OPTION, main
 
 
 @main.group()
@@ -75,9 +75,9 @@ def _code_assessment(db: str | None, provider_id: str, period: str, rubric):
               show_default=True, help="Folder to write the HTML and PDF into.")
 @click.option("--recompute", is_flag=True,
               help="Compute the figures from the register even when the batch saved them.")
-@click.option("--no-pdf", is_flag=True, help="Write the HTML only.")
+@PDF_OPTION
 def annual_complaints(provider: str, period: str, rubric_arg: str, manifest: Path | None,
-                      db: str | None, output_dir: Path, recompute: bool, no_pdf: bool) -> None:
+                      db: str | None, output_dir: Path, recompute: bool, pdf: bool) -> None:
     """Write the annual complaints performance and service improvement report (HTML and PDF):
     the self-assessment against the code, the regime's figures, findings of non-compliance,
     improvements made, and placeholders for the Ombudsman's letter and the governing body's
@@ -92,7 +92,7 @@ def annual_complaints(provider: str, period: str, rubric_arg: str, manifest: Pat
     results, source = _results(prov, man, period, db, recompute)
     assessment = _code_assessment(db, prov.id, period, rubric)
     paths = write_annual_complaints_report(results, rubric, assessment, output_dir,
-                                           pdf=not no_pdf)
+                                           pdf=pdf)
     click.echo(f"figures from {source}")
     if assessment is None:
         click.echo(f"warning: no self-assessment against {rubric.id} for {prov.id} {period}: "
