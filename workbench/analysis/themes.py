@@ -51,11 +51,9 @@ def stop_words_list() -> frozenset[str]:
 
     return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS | SOFT_STOP_WORDS
 
-# Tokens: 3+ letters, not a run of x's nor a word holding "xx" (CFPB and many registers
-# redact names as XXXX, and dates as XX/XX/XXXX, which runs into words: "OnXX").
-TOKEN_PATTERN = r"(?u)\b(?![^\W\d_]*xx)(?!x+\b)[^\W\d_]{3,}\b"
-# The same tokens, twice as fast: the words of 3+ letters, then those holding "xx" left out
-# (`_tokens`); the lookaheads above cost as much as the rest of the tokenising.
+# Tokens: words of 3+ letters, less those holding "xx" (`_tokens`: CFPB and many registers
+# redact names as XXXX, and dates as XX/XX/XXXX, which runs into words: "OnXX"). Leaving them
+# out after matching is twice as fast as a look-ahead in the pattern.
 _WORD = re.compile(r"\b[^\W\d_]{3,}\b")
 # A capitalised word after a word or a comma (not after a full stop): mid-sentence. The capital
 # is matched before the look-behind, which lets the regex engine skip to capitals.
@@ -324,7 +322,7 @@ def _empty_result(frame: pd.DataFrame, quarter: pd.Series, documents: int = 0) -
 
 
 def _tokens(text: str) -> list[str]:
-    """The tokens of ``text`` (lower case): what `TOKEN_PATTERN` finds."""
+    """The tokens of ``text`` (lower case): its words of 3+ letters not holding "xx"."""
     return [w for w in _WORD.findall(text) if "xx" not in w]
 
 
