@@ -388,8 +388,6 @@ def _stage_facts(rf: RegimeFacts, stage: EffectiveStage, rows: np.ndarray,
 # Figures
 
 
-
-
 def _pct(values: np.ndarray) -> float | None:
     values = values[~np.isnan(values)]
     # rounded as workbench.analysis.kpis rounds (numpy), so the default regime agrees with it
