@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import html
 import importlib.metadata
@@ -159,17 +160,23 @@ def source_key(page: str, title: str | None) -> str:
     engine's version (written as the PDF's file identifier, so an unchanged report is not drawn
     twice)."""
     digest = hashlib.sha256()
-    for part in (page.encode(), (title or "").encode(), PRINT_CSS.read_bytes(),
-                 Path(__file__).read_bytes(), _engine_version().encode()):
+    for part in (page.encode(), (title or "").encode()):
         digest.update(hashlib.sha256(part).digest())
+    for part in _drawing_parts():
+        digest.update(part)
     return digest.hexdigest()[:32]
 
 
-def _engine_version() -> str:
+@functools.cache
+def _drawing_parts() -> tuple[bytes, ...]:
+    """The digests of what every PDF is drawn with (print.css, this module, the engine's
+    version), read once per process rather than once per PDF."""
     try:
-        return importlib.metadata.version("weasyprint")
+        engine = importlib.metadata.version("weasyprint")
     except importlib.metadata.PackageNotFoundError:
-        return ""
+        engine = ""
+    return tuple(hashlib.sha256(part).digest() for part in (
+        PRINT_CSS.read_bytes(), Path(__file__).read_bytes(), engine.encode()))
 
 
 def drawn_from(target: Path, key: str) -> bool:
