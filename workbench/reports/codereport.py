@@ -39,7 +39,7 @@ from workbench.reports.htmlreport import (
 )
 from workbench.reports.pdf import write_pdf
 from workbench.reports.redaction import assessment_text, published, redact
-from workbench.reports.regimes import returns_table, stage_table
+from workbench.reports.regimes import returns_table, stage_figure_text, stage_table
 from workbench.reports.results import ProviderResults, failed_item
 from workbench.rubric.model import Rubric
 from workbench.scoring.assessment import Assessment
@@ -154,11 +154,9 @@ def _refused(results: ProviderResults) -> list[dict[str, str]]:
     coverage = st.get("coverage") or {}
     rows = []
     for sid, stage in (st.get("stages") or {}).items():
-        value = stage.get("refused")
-        cov = coverage.get(f"{sid}.refused") or {}
-        shown = (f"{int(value):,}" if value is not None else
-                 "unknown" + (f" ({cov['reason']})" if cov.get("reason") else ""))
-        rows.append({"stage": stage.get("name") or sid, "refused": shown})
+        rows.append({"stage": stage.get("name") or sid,
+                     "refused": stage_figure_text(stage.get("refused"), "refused",
+                                                  coverage.get(f"{sid}.refused"))})
     return rows
 
 

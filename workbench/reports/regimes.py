@@ -29,22 +29,26 @@ def stage_table(results: ProviderResults) -> pd.DataFrame:
     for key, name in STAGE_ROWS:
         row: dict[str, Any] = {"Measure": name}
         for sid, stage in stages.items():
-            value = stage.get(key)
-            cov = coverage.get(f"{sid}.{key}") or {}
-            if value is None:
-                text = "unknown" + (f" ({cov['reason']})" if cov.get("reason") else "")
-            elif key.endswith("_pct"):
-                text = f"{value:.1f}\u00a0%"
-            elif isinstance(value, float) and not value.is_integer():
-                text = f"{value:.1f}"
-            else:
-                text = f"{int(value):,}"
-            if (value is not None and key.endswith("_pct") and cov.get("of")
-                    and cov.get("known") != cov.get("of")):
-                text += f" (known for {cov['known']:,} of {cov['of']:,})"
-            row[stage.get("name") or sid] = text
+            row[stage.get("name") or sid] = stage_figure_text(stage.get(key), key,
+                                                              coverage.get(f"{sid}.{key}"))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def stage_figure_text(value: Any, key: str, cov: dict[str, Any] | None) -> str:
+    """One stage figure as shown: "unknown (why)" when the register cannot say, a % to one
+    decimal with how much is known when not all, else the number."""
+    cov = cov or {}
+    if value is None:
+        return "unknown" + (f" ({cov['reason']})" if cov.get("reason") else "")
+    if key.endswith("_pct"):
+        text = f"{value:.1f}\u00a0%"
+        if cov.get("of") and cov.get("known") != cov.get("of"):
+            text += f" (known for {cov['known']:,} of {cov['of']:,})"
+        return text
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.1f}"
+    return f"{int(value):,}"
 
 
 def returns_table(results: ProviderResults) -> pd.DataFrame:
