@@ -255,7 +255,7 @@ SLOW_TESTS = {
     "tests/test_stale_scores.py::test_rescoring_in_the_default_store_republishes": 8,  # a copy
     "tests/test_batch_cleanup.py::test_killed_driver_takes_workers_and_kernels_with_it": 16,
     "tests/test_notebooks.py::test_nbval[portfolio.ipynb]": 15,
-    "tests/test_notebooks.py::test_nbval[assess_provider.ipynb]": 15,
+    "tests/test_notebooks.py::test_nbval[assess_provider.ipynb]": 18,
     "tests/test_batch.py::test_broken_provider_fails_alone": 15,
     "tests/test_browser.py::test_portfolio_table_sort_filter_funnel_and_drill_down": 14,
     "tests/test_browser.py::test_no_complainant_name_on_any_page": 14,
@@ -272,7 +272,6 @@ SLOW_TESTS = {
     "tests/test_batch.py::test_no_complainant_identity_in_published_outputs": 14,
     "tests/test_batch.py::test_interrupted_provider_leaves_no_half_written_output": 6,
     "tests/test_assessment_cli.py::test_show_history_finalise_reopen_export": 7,
-    "tests/test_notebooks.py::test_assess_notebook_with_papermill": 6,
     "tests/test_sampledata.py::test_regenerating_gives_the_committed_cells": 5,
     "tests/test_notebooks.py::test_warm_kernel_does_not_leak_between_providers": 5,
     "tests/test_hostile_inputs.py::test_every_limit_is_settable": 5,

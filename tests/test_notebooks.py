@@ -138,30 +138,13 @@ def test_failing_cell_is_reported(tmp_path, jupyter_env):
 
 
 @pytest.mark.slow
-def test_assess_notebook_with_papermill(tmp_path, jupyter_env, manifest):
-    out = tmp_path / "out"
-    run = run_notebook(NOTEBOOKS_DIR / "assess_provider.ipynb", tmp_path / "executed.ipynb",
-                       {"provider_id": "provider-001", "manifest_path": str(manifest),
-                        "output_dir": str(out), "interactive": False})
-    assert run.ok, (run.error, run.failing_source, run.log[-2000:])
-    assert run.summary["provider"] == "provider-001" and run.summary["complaints"] > 0
-    doc = json.loads((out / "manifest.json").read_text())
-    assert doc["inputs"]["register"]["sha256"] and doc["fingerprint"]
-    assert (out / "scorecard.xlsx").is_file()
-    figures = [o["data"]["text/html"] for c in run.notebook.cells for o in c.get("outputs", [])
-               if "data:image/svg+xml;base64," in "".join((o.get("data") or {}).get("text/html",
-                                                                                   ""))]
-    assert figures, "charts are rendered as SVG figures in papermill runs"
-    assert all('alt="' in "".join(f) and "<figcaption>" in "".join(f) for f in figures)
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("name", [
     "assess_provider.ipynb",
     # on the worker that builds the session's batch (see test_batch)
     pytest.param("portfolio.ipynb", marks=pytest.mark.xdist_group("fresh-batch"))])
 def test_nbval(request, tmp_path, jupyter_env, monkeypatch, name):
-    """Execute a copy with the test manifest, then nbval re-runs it and compares every output
+    """Execute a copy with the test manifest (papermill, as the batch does: for the provider's
+    notebook, its pack and figures checked), then nbval re-runs it and compares every output
     (strict; only temp paths and addresses are sanitised)."""
     if name == "portfolio.ipynb":  # the portfolio needs the providers' results first: a copy
         # of the session's batch over the test manifest (and the key it ran with)
@@ -176,7 +159,19 @@ def test_nbval(request, tmp_path, jupyter_env, monkeypatch, name):
     params["interactive"] = False
     copy = tmp_path / name
     run = run_notebook(NOTEBOOKS_DIR / name, copy, params)
-    assert run.ok, (run.error, run.log[-2000:])
+    assert run.ok, (run.error, run.failing_source, run.log[-2000:])
+    if name == "assess_provider.ipynb":  # papermill's run: the pack, its summary, its figures
+        out = Path(params["output_dir"])
+        assert run.summary["provider"] == "provider-002" and run.summary["complaints"] > 0
+        doc = json.loads((out / "manifest.json").read_text())
+        assert doc["inputs"]["register"]["sha256"] and doc["fingerprint"]
+        assert (out / "scorecard.xlsx").is_file()
+        figures = [o["data"]["text/html"] for c in run.notebook.cells
+                   for o in c.get("outputs", [])
+                   if "data:image/svg+xml;base64," in "".join(
+                       (o.get("data") or {}).get("text/html", ""))]
+        assert figures, "charts are rendered as SVG figures in papermill runs"
+        assert all('alt="' in "".join(f) and "<figcaption>" in "".join(f) for f in figures)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p",
          "no:cacheprovider", "--nbval-sanitize-with", str(DATA / "nbval_sanitize.cfg"),
