@@ -113,6 +113,18 @@ def generated_themes(n: int = 100_000) -> None:
           f"peak RSS so far {rss_mb():.0f} MB")
 
 
+def generated_small(n: int = 2_000) -> None:
+    """A small generated set: does k auto find the 8 planted topics or split them further?"""
+    frame = generated_summaries(n, seed=1)
+    runs = []
+    for seed in range(3):
+        result = themes.discover(Register(frame=frame), random_state=seed)
+        theme = result.assignments["theme"].astype(int)
+        runs.append(f"k={result.k} NMI {normalized_mutual_info_score(frame['type'], theme):.3f}")
+    print(f"Generated summaries: {n:,} rows, 8 planted topics, k auto, seeds 0-2: "
+          + ", ".join(runs))
+
+
 def root_causes(n: int = 1_000_000) -> None:
     rng = np.random.default_rng(1)
     spellings = np.array(["Staff error", "staff error", "Admin error", "Process failure",
@@ -139,5 +151,6 @@ if __name__ == "__main__":
         cfpb()
     else:
         print(f"CFPB sample not found at {CFPB}: skipped")
+    generated_small()
     generated_themes(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
     root_causes()

@@ -17,8 +17,9 @@ from workbench.register.loader import Register, load_register
 
 ROWS = {"meals": 30, "medication": 30, "billing": 30}
 # NMI of the themes at k auto with the CFPB product label (benchmarks/bench_themes.py): measured
-# 0.414 (0.359 before themes were split); the floor is set below it
-NMI_FLOOR = 0.39
+# 0.450 at seed 0, mean 0.429 over seeds 0-7 (0.414 / 0.357 before the LSA dimensions were scaled
+# and the stability of a k measured on the best of several starts); the floor is issue 18's goal
+NMI_FLOOR = 0.42
 
 
 def test_themes_keep_their_identity_across_two_periods_and_new_ones_are_named():

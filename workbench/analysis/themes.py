@@ -65,8 +65,15 @@ MIN_THEMES = 3               # the range `auto` chooses k in, by default
 MAX_THEMES = 12
 FIT_SAMPLE = 20_000          # documents the model is fitted on at most (deterministic sample)
 MAX_FEATURES = 20_000        # vocabulary cap (words and word pairs)
-LSA_DIMENSIONS = 50          # latent dimensions the documents are clustered in
+LSA_DIMENSIONS = 50          # latent dimensions the documents are clustered in at most
+DOCS_PER_DIMENSION = 10      # ... and at most one per this many documents
+# Each LSA dimension is scaled by 1/sqrt of its singular value (the documents' coordinates are
+# U * sqrt(S), not U * S): the minor subjects' dimensions are not drowned by the first few.
 SEEDS = 4                    # k-means runs per k: the stability criterion and the final fit
+# Starts of each k-means run the stability of a k is measured on: the partition of the best of
+# STARTS starts, as a fit is, not of one start that may have stopped in a local optimum (which
+# made a planted 4 topics look less stable than 5).
+STARTS = 3
 STABILITY_SAMPLE = 4_000     # documents the stability of each k is measured on at most
 # k auto: then each theme is split in 2 or 3 parts (SPLIT_K) when that split is as reproducible
 # as SPLIT_STABILITY (mean pairwise adjusted Rand index across `SEEDS` seeds) and the parts'
@@ -75,7 +82,7 @@ STABILITY_SAMPLE = 4_000     # documents the stability of each k is measured on 
 # always holds one of (who complained: "carer", "manager"), not on what it is about.
 SPLIT_K = (2, 3)
 SPLIT_STABILITY = 0.8
-SPLIT_SIMILARITY = 0.7
+SPLIT_SIMILARITY = 0.5
 SPLIT_MIN = 60
 TRANSFORM_CHUNK = 50_000
 LABEL_PHRASES = 3            # phrases in a label
@@ -287,12 +294,15 @@ def default_themes(documents: int) -> int:
 def _method(k: int, k_range: tuple[int, int] | None, scores: dict[int, float] | None,
             top: int | None = None) -> str:
     base = ("TF-IDF of words and word pairs (sublinear, English, domain, identity and "
-            f"proper-noun stop words) -> LSA ({LSA_DIMENSIONS} dimensions) -> spherical k-means")
+            f"proper-noun stop words) -> LSA (at most {LSA_DIMENSIONS} dimensions, one per "
+            f"{DOCS_PER_DIMENSION} documents, each scaled by 1/sqrt of its singular value) -> "
+            "spherical k-means")
     if scores:
         top = top or k
         return (f"{base}; k = {k}: {top} themes chosen in {k_range[0]}..{k_range[1]} as the "
                 f"most stable across {SEEDS} seeds (mean pairwise adjusted Rand index of the "
-                f"k-means partitions, {scores[top]:.2f}), then each theme of {SPLIT_MIN}+ "
+                f"k-means partitions, each the best of {STARTS} starts, {scores[top]:.2f}), "
+                f"then each theme of {SPLIT_MIN}+ "
                 f"complaints split in {SPLIT_K[0]}-{SPLIT_K[1]} where that split is as stable "
                 f"(index >= {SPLIT_STABILITY:g}) and its parts distinct (centres' cosine <= "
                 f"{SPLIT_SIMILARITY:g}), up to {k_range[1]} themes")
@@ -366,16 +376,34 @@ def _vectorise(sample: pd.Index, stop_words: frozenset[str], *, max_features: in
     return vec, x
 
 
+@dataclass
+class _Lsa:
+    """The fitted truncated SVD and the scale of each of its dimensions (1/sqrt of its
+    singular value)."""
+
+    svd: object
+    scale: np.ndarray
+
+    def transform(self, x) -> np.ndarray:
+        """The (not yet unit-length) coordinates of the TF-IDF rows ``x``."""
+        return self.svd.transform(x) * self.scale
+
+
 def _embed(x, random_state: int):
     """(reducer or None, unit-length document vectors) of the TF-IDF rows ``x``."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
 
-    dims = min(LSA_DIMENSIONS, x.shape[0] - 1, x.shape[1] - 1)
+    dims = min(LSA_DIMENSIONS, x.shape[0] // DOCS_PER_DIMENSION, x.shape[1] - 1)
     if dims < 2:
         return None, normalize(x.toarray())
     svd = TruncatedSVD(dims, random_state=random_state, algorithm="randomized", n_iter=5)
-    return svd, normalize(svd.fit_transform(x))
+    u = svd.fit_transform(x)
+    s = svd.singular_values_.astype(np.float64)
+    # a dimension of (numerically) no variance is dropped, not blown up by 1/sqrt(0)
+    scale = np.divide(1.0, np.sqrt(s), out=np.zeros_like(s), where=s > s[0] * 1e-6)
+    lsa = _Lsa(svd, scale)
+    return lsa, normalize(u * scale)
 
 
 def _adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
@@ -397,7 +425,8 @@ def _adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
 
 def _stability(z: np.ndarray, ks: range, random_state: int) -> dict[int, float]:
     """Mean pairwise adjusted Rand index of `SEEDS` k-means partitions of (a seeded sample of)
-    ``z`` per k (adjusted for chance, so more themes are not more stable by construction)."""
+    ``z`` per k (adjusted for chance, so more themes are not more stable by construction), each
+    the best of `STARTS` starts."""
     from sklearn.cluster import KMeans
 
     if len(z) > STABILITY_SAMPLE:
@@ -406,7 +435,8 @@ def _stability(z: np.ndarray, ks: range, random_state: int) -> dict[int, float]:
         z = z[np.sort(pick)]
     scores = {}
     for k in ks:
-        runs = [KMeans(k, n_init=1, random_state=random_state + s).fit_predict(z)
+        # seeds 101 apart: the runs of neighbouring random states share no start
+        runs = [KMeans(k, n_init=STARTS, random_state=random_state + 101 * s).fit_predict(z)
                 for s in range(SEEDS)]
         pairs = [_adjusted_rand(runs[i], runs[j])
                  for i in range(SEEDS) for j in range(i + 1, SEEDS)]
@@ -575,11 +605,13 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
     `SOFT_STOP_WORDS`; tokens of 3+ letters; never a word of an identity the register holds nor
     a proper noun (`excluded_terms`); at most ``max_features`` terms; ``min_df`` 2 when there
     are 50+ documents else 1; terms in over 90 % of documents dropped when there are 20+), then
-    LSA (`LSA_DIMENSIONS`) and spherical k-means (`SEEDS` seeded starts, the best kept):
+    LSA (`LSA_DIMENSIONS` at most, one per `DOCS_PER_DIMENSION` documents, each dimension scaled
+    by 1/sqrt of its singular value) and spherical k-means (`SEEDS` seeded starts, the best kept):
     deterministic. ``n_themes`` is a number, or None / "auto": the k of ``k_range`` (default
-    `MIN_THEMES`..`MAX_THEMES`) whose k-means partitions agree most across `SEEDS` seeds (mean
-    pairwise adjusted Rand index), capped by `default_themes`, then each theme split where its
-    own split is as stable and its parts distinct (`_split`, up to the range's end). The model
+    `MIN_THEMES`..`MAX_THEMES`) whose k-means partitions (each the best of `STARTS` starts)
+    agree most across `SEEDS` seeds (mean pairwise adjusted Rand index), capped by
+    `default_themes`, then each theme split where its own split is as stable and its parts
+    distinct (`_split`, up to the range's end). The model
     is fitted on a seeded sample of at most ``sample_size`` documents, then every distinct text
     is assigned to its nearest theme, so 500,000 rows stay fast. A complaint whose text has no
     term of the vocabulary has no theme.
