@@ -300,3 +300,11 @@ def test_a_large_register_is_fitted_on_a_sample_and_assigned_in_chunks(monkeypat
     monkeypatch.setattr(themes, "TRANSFORM_CHUNK", n)
     whole = themes.discover(Register(frame=frame), sample_size=2_000)
     assert whole.assignments["theme"].equals(result.assignments["theme"])
+
+
+def test_a_label_names_different_things_not_variants_of_one_phrase():
+    assert themes._distinct(["credit report", "credit reporting", "identity theft",
+                             "credit reports", "student loans", "student loan"]) == [
+        "credit report", "identity theft", "student loans"]
+    # short words keep their ending: "bus" and "gas" are not plurals
+    assert themes._distinct(["gas bill", "gas bills", "bus pass"]) == ["gas bill", "bus pass"]

@@ -568,14 +568,35 @@ def _profiles(x, labels: np.ndarray, k: int, vocab: np.ndarray, excluded: frozen
     return out
 
 
+def _stem(word: str) -> str:
+    """A word without its plural or -ing/-ed ending, only to tell variants of a phrase apart."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _distinct(phrases: list[str]) -> list[str]:
+    """``phrases`` without those that only vary an earlier one ("credit cards" after "credit
+    card", "credit reporting" after "credit report"): a label names different things."""
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for phrase in phrases:
+        key = tuple(map(_stem, phrase.split()))
+        if key not in seen:
+            seen.add(key)
+            kept.append(phrase)
+    return kept
+
+
 def _label(profile: list[tuple[str, float, float]]) -> tuple[str, list[str]]:
     """(label, terms): of the 60 most distinctive terms, the word pairs most of the theme's
     complaints use (single words when there are too few pairs), and the top terms without a
     single word already inside a listed phrase."""
     pairs = sorted((p for p in profile if " " in p[0]), key=lambda p: -p[1] * p[2])
-    phrases = [t for t, _, _ in pairs][:LABEL_PHRASES]
+    phrases = _distinct([t for t, _, _ in pairs])[:LABEL_PHRASES]
     if len(phrases) < 2:
-        phrases = [t for t, _, _ in profile][:LABEL_PHRASES]
+        phrases = _distinct([t for t, _, _ in profile])[:LABEL_PHRASES]
     terms: list[str] = []
     for t, _, _ in profile:
         if " " not in t and any(t in p.split() for p in terms if " " in p):
