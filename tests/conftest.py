@@ -210,15 +210,13 @@ def fresh_batch(tmp_path_factory) -> BatchRun:
 
 @pytest.fixture(scope="session")
 def fresh_batch_pdf_text(tmp_path_factory, fresh_batch: BatchRun) -> dict[Path, tuple[str, ...]]:
-    """Each page's text (pypdf's ``extract_text() or ""``) of every PDF of the session's batch,
-    by the PDF's path: extracted once per test run for the tests that read them (test_pdf,
-    test_batch), the slowest part of reading a PDF."""
+    """Each page's text (tests/pdf_text.py) of every PDF of the session's batch, by the PDF's
+    path: extracted once per test run for the tests that read them (test_pdf, test_batch)."""
 
     def build(folder: Path) -> None:
-        from pypdf import PdfReader
+        from tests.pdf_text import page_texts
 
-        pages = {str(pdf.relative_to(fresh_batch.folder)):
-                 [page.extract_text() or "" for page in PdfReader(pdf).pages]
+        pages = {str(pdf.relative_to(fresh_batch.folder)): list(page_texts(pdf))
                  for pdf in sorted(fresh_batch.folder.rglob("*.pdf"))}
         (folder / "pages.json").write_text(json.dumps(pages))
 

@@ -7,10 +7,10 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pypdf
 import pytest
 
 from tests.conftest import run_cli
+from tests.pdf_text import page_texts
 from workbench.reports.pack import compute_results, load_provider
 from workbench.scoring.assessment import find_rubric
 from workbench.scoring.store import Store
@@ -171,7 +171,7 @@ def test_no_raw_values_and_no_personal_data(made):
 def test_pdf_has_the_headings(made):
     pdf = made["pdf"]
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
-    words = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(pdf).pages)
+    words = " ".join(" ".join(page.split()) for page in page_texts(pdf))
     words = re.sub(r"‐\s*", "", words)  # hyphenated at a line end
     for heading in HEADINGS:
         assert heading.replace("'", "’") in words or heading in words, heading

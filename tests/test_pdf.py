@@ -9,6 +9,7 @@ import functools
 import html as htmlmod
 import http.server
 import json
+import os
 import re
 import sys
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.pdf_text import PDFTOTEXT, page_texts, pypdf_page_texts
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import PACKAGE_DIR
 from workbench.reports import pdf
@@ -40,8 +42,9 @@ def _joined(texts: tuple[str, ...]) -> tuple[str, ...]:
 
 @functools.cache
 def _pages(path: Path) -> tuple[str, ...]:
-    """Each page's text (pypdf), a soft hyphen of a word broken at the line end joined up."""
-    return _joined(tuple(page.extract_text() or "" for page in PdfReader(path).pages))
+    """Each page's text (tests/pdf_text.py), a soft hyphen of a word broken at the line end
+    joined up."""
+    return _joined(page_texts(path))
 
 
 def _flat(text: str) -> str:
@@ -317,6 +320,21 @@ def batch_pdf(fresh_batch_pdf_text) -> Callable[[Path], tuple[PdfReader, tuple[s
         return readers[path], _joined(fresh_batch_pdf_text[path])
 
     return read
+
+
+@FRESH_BATCH
+def test_pdftotext_reads_the_words_pypdf_reads(fresh_batch):
+    # the tests read PDFs with pdftotext where installed, else pypdf: the same words in the same
+    # order (whitespace aside), or a check would pass with one reader and fail with the other
+    if PDFTOTEXT is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI run without poppler's pdftotext (.ci/run installs poppler-utils)")
+        pytest.skip("poppler's pdftotext is not installed: the tests read PDFs with pypdf alone")
+    folder = fresh_batch.root / "2024-25"
+    for path in (folder / "portfolio_annual_report.pdf", folder / "provider-001" / "report.pdf"):
+        fast, slow = page_texts(path), pypdf_page_texts(path)
+        assert len(fast) == len(slow) > 0
+        assert [_flat(t) for t in _joined(fast)] == [_flat(t) for t in _joined(slow)], path
 
 
 @pytest.mark.slow
