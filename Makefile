@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 # PYTHONDONTWRITEBYTECODE made a fresh clone's `make test` 527.7 s against 394.6 s with a cache)
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: demo test lint bench lab dashboard sample-data clean help
+.PHONY: demo test test-quick lint bench lab dashboard sample-data clean help
 
 help:
 	@echo "make demo       install, then run the main job on the bundled sample data"
 	@echo "make test       install, then lint (ruff, the import layers) and run every test"
+	@echo "make test-quick lint and run the tests not marked slow (for a quick check; CI runs all)"
 	@echo "make bench      benchmarks (prints timings against their goals)"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make dashboard  the Voila dashboards on 127.0.0.1:$(PORT)"
@@ -45,6 +46,11 @@ lint: $(STAMP)
 # and outputs root, so they run side by side. `make test PYTEST_ARGS="-n 0"` runs it serially.
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+
+# The same without the tests marked slow (batches, browsers, kernels): not a substitute for
+# `make test`, which CI runs
+test-quick: $(STAMP) lint
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
