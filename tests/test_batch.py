@@ -125,8 +125,8 @@ def test_unreadable_manifest_exits_2(tmp_path, cli):
 
 
 def _text_of(path: Path, pdf_pages: dict[Path, tuple[str, ...]]) -> str:
-    """A published file's text; a PDF's pages as pypdf extracts them (``pdf_pages``: conftest's
-    fresh_batch_pdf_text, extracted once per test run)."""
+    """A published file's text; a PDF's pages as tests/pdf_text.py reads them (``pdf_pages``:
+    conftest's fresh_batch_pdf_text, extracted once per test run)."""
     if path.suffix == ".pdf":
         return "\n".join(pdf_pages[path])
     if path.suffix == ".xlsx":

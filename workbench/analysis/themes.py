@@ -462,8 +462,12 @@ def _choose_k(n_themes: int | str | None, k_range: tuple[int, int] | None, z: np
     if lo == hi:
         return lo, (lo, hi), None
     scores = _stability(z, range(lo, hi + 1), random_state)
-    best = max(scores, key=lambda k: (scores[k], -k))
-    return best, (lo, hi), scores
+    return _most_stable(scores), (lo, hi), scores
+
+
+def _most_stable(scores: dict[int, float]) -> int:
+    """The k of the highest stability (ties: the smaller k)."""
+    return max(scores, key=lambda k: (scores[k], -k))
 
 
 @dataclass
@@ -520,7 +524,7 @@ def _split(z: np.ndarray, labels: np.ndarray, centres: np.ndarray, most: int,
         zc = normalize(z[rows] - shift)
         scores = _stability(zc, range(SPLIT_K[0], min(SPLIT_K[1], most - len(leaves) + 1) + 1),
                             random_state)
-        k = max(scores, key=lambda k: (scores[k], -k))
+        k = _most_stable(scores)
         if scores[k] < SPLIT_STABILITY:
             continue
         sub = KMeans(k, n_init=SEEDS, random_state=random_state).fit(zc)
