@@ -128,6 +128,29 @@ def test_warm_kernel_runs_code_in_a_fresh_namespace(jupyter_env):
         kernel.shutdown()
 
 
+def test_a_request_the_kernel_aborted_after_a_failure_is_sent_again(jupyter_env, monkeypatch):
+    """After a failing cell (nbclient asks the kernel to stop on error) the kernel aborts what
+    is queued behind it; the warm kernel's next reset must be sent again, not reported as a
+    failed set-up (the CI failure 'kernel setup failed: None: None')."""
+    from workbench.batch import runner
+
+    def fail_then_request(kernel: WarmKernel) -> dict:
+        # queued behind the failing request, so the kernel aborts it, every time
+        kernel.kc.execute("import time; time.sleep(0.3); raise ValueError('x')",
+                          stop_on_error=True)
+        return kernel._request("ran = 1", timeout=30)[0]
+
+    kernel = WarmKernel(preload="").start()
+    try:
+        monkeypatch.setattr(runner, "ABORTED_WAIT", -1)  # no resend: the abort shows
+        assert kernel._call(fail_then_request, kernel)["status"] == "aborted"
+        monkeypatch.undo()
+        assert kernel._call(fail_then_request, kernel)["status"] == "ok"
+        kernel.run_code("assert 'ran' not in globals()")
+    finally:
+        kernel.shutdown()
+
+
 def test_failing_cell_is_reported(tmp_path, jupyter_env):
     probe = _probe(tmp_path, "raise ValueError('broken on purpose')")
     run = run_notebook(probe, tmp_path / "out.ipynb", {"provider": "x"})

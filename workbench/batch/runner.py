@@ -36,6 +36,7 @@ KERNEL_NAME = "python3"
 START_TIMEOUT = 120
 INTERRUPT_WAIT = 10  # seconds for an interrupted run to stop
 IOPUB_WAIT = 10  # seconds for a run's outputs to end once its reply has come
+ABORTED_WAIT = 5  # seconds to keep resending a request the kernel aborted after an error
 # Imported once per warm kernel so each notebook pays only for its own work.
 PRELOAD = (
     "import pandas, numpy, altair, IPython.display\n"
@@ -368,9 +369,17 @@ class WarmKernel:
     def _request(self, code: str, timeout: float | None) -> tuple[dict, list[dict]]:
         """Run ``code``: the content of its reply and its iopub messages (read, so they never
         pile up in front of the next request's)."""
-        msg_id = self.kc.execute(code, store_history=False)
-        reply = run_sync(self._reply)(msg_id, timeout)
-        return reply["content"], run_sync(self._outputs)(msg_id)
+        deadline = time.monotonic() + ABORTED_WAIT
+        while True:
+            # stop_on_error=False: a failure here must not abort the request after it
+            msg_id = self.kc.execute(code, store_history=False, stop_on_error=False)
+            reply = run_sync(self._reply)(msg_id, timeout)
+            outputs = run_sync(self._outputs)(msg_id)
+            # "aborted": never run, because it arrived while the kernel was still dropping its
+            # queue after a notebook's failing cell (nbclient sends stop_on_error): resend it
+            if reply["content"]["status"] != "aborted" or time.monotonic() > deadline:
+                return reply["content"], outputs
+            time.sleep(0.05)
 
     def _execute(self, code: str) -> list[dict]:
         content, outputs = self._request(code, self.start_timeout)
