@@ -308,3 +308,39 @@ def test_a_label_names_different_things_not_variants_of_one_phrase():
         "credit report", "identity theft", "student loans"]
     # short words keep their ending: "bus" and "gas" are not plurals
     assert themes._distinct(["gas bill", "gas bills", "bus pass"]) == ["gas bill", "bus pass"]
+
+
+OUTCOMES = ["Investigation confirmed the concerns. Apology given and gesture offered.",
+            "No evidence found to support the concerns; explanation given.",
+            "Records and staff accounts show the service was delivered as planned."]
+LEARNINGS = ["Included in the quarterly learning bulletin.", "Added to induction training."]
+
+
+def test_pick_list_outcomes_and_learning_are_not_themes(monkeypatch):
+    """Outcome and learning entries that many complaints share word for word (as in the sample
+    registers) say how a complaint ended, not what it was about: they are left out of the theme
+    text, while an entry written for one complaint is kept."""
+    register, planted = synthetic({QUARTERS[0]: FLAT}, seed=3)
+    frame = register.frame
+    rng = np.random.default_rng(4)
+    outcome = rng.choice(OUTCOMES, size=len(frame)).astype(object)
+    outcome[:3] = [f"Skirting board {i} repaired by the handyperson." for i in range(3)]
+    frame["outcome_description"] = pd.array(outcome, dtype="string")
+    frame["learning"] = pd.array(rng.choice(LEARNINGS, size=len(frame)), dtype="string")
+    templated = {w for s in OUTCOMES + LEARNINGS for w in s.lower().replace(".", " ")
+                 .replace(";", " ").split()} - set().union(*map(set, VOCAB.values()))
+
+    text = themes._text(frame)
+    assert text.str.contains("Skirting board").sum() == 3  # one complaint's own words stay
+    assert not text.str.contains("|".join(OUTCOMES + LEARNINGS), regex=True).any()
+
+    def used(result) -> set[str]:
+        return {w for _, t in result.themes.iterrows()
+                for w in " ".join([t["label"], *t["terms"]]).split()}
+
+    result = themes.discover(register)
+    assert result.k == 4 and not used(result) & templated
+    assert normalized_mutual_info_score(planted, result.assignments["theme"]) > 0.95
+    # the same register with the templates left in: they take over the labels
+    monkeypatch.setattr(themes, "BOILERPLATE_MIN", len(frame) + 1)
+    assert used(themes.discover(register)) & templated

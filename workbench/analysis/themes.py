@@ -20,6 +20,13 @@ from workbench.register.identities import EMAIL, URL
 from workbench.register.loader import Register
 
 TEXT_FIELDS = ("summary", "outcome_description", "learning")
+# An outcome or learning entry written word for word in this share of the complaints (and at
+# least BOILERPLATE_MIN of them) is a pick-list value ("No learning identified."), not free text:
+# it says how a complaint ended, not what it was about, and left in it becomes the themes (every
+# theme of the sample registers was an outcome sentence). Summaries are kept whole: a summary
+# many complaints share ("Missed bin collection") is exactly what a theme is about.
+BOILERPLATE_SHARE = 0.02
+BOILERPLATE_MIN = 5
 
 # Words that appear in every complaint whatever it is about: they would only blur the themes.
 DOMAIN_STOP_WORDS = frozenset({
@@ -124,8 +131,15 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _text(frame: pd.DataFrame) -> pd.Series:
+    """Each complaint's theme text: its summary, then its outcome and learning entries that are
+    not boilerplate (see BOILERPLATE_SHARE)."""
     parts = [_col(frame, f).astype("string").fillna("") for f in TEXT_FIELDS]
-    text = parts[0].str.cat(parts[1:], sep=" ").str.strip() if parts else None
+    limit = max(BOILERPLATE_MIN, BOILERPLATE_SHARE * len(frame))
+    for i, part in enumerate(parts[1:], start=1):
+        said = part.str.split().str.join(" ").str.lower()
+        counts = said[said != ""].value_counts()
+        parts[i] = part.mask(said.isin(counts.index[counts >= limit]), "")
+    text = parts[0].str.cat(parts[1:], sep=" ").str.strip()
     return text.mask(text == "")
 
 
@@ -624,7 +638,8 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
              sample_size: int = FIT_SAMPLE, max_features: int = MAX_FEATURES,
              min_df: int | None = None, k_range: tuple[int, int] | None = None
              ) -> ThemeResult:
-    """Text themes from summary + outcome_description + learning (complaints only).
+    """Text themes from summary + outcome_description + learning (complaints only; outcome and
+    learning entries many complaints share word for word left out, see BOILERPLATE_SHARE).
 
     TF-IDF of words and word pairs (sublinear; English, domain and soft domain stop words, see
     `SOFT_STOP_WORDS`; tokens of 3+ letters; never a word of an identity the register holds nor
