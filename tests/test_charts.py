@@ -159,3 +159,27 @@ def test_empty_register_charts_build():
                   charts.theme_heatmap(themes.discover(r)),
                   charts.action_status(r, dt.date(2024, 1, 1))):
         chart.to_dict()
+
+
+def test_a_date_received_in_error_is_on_no_chart_or_quarter():
+    """hartwell-housing's register has one complaint received "1 Feb 2052" (flagged: after the
+    reporting date, row 2163): it must not stretch the monthly chart to 2052 nor make a
+    2051-52 quarter of themes, outcomes or types; the other dates are all kept."""
+    from workbench.core.paths import SAMPLE_DATA_DIR as SAMPLE_DIR
+    from workbench.register.loader import load_register
+
+    reg = load_register(SAMPLE_DIR / "registers" / "hartwell-housing.xlsx",
+                        SAMPLE_DIR / "mappings" / "hartwell-housing.yaml",
+                        as_of=dt.date(2025, 3, 31))
+    flagged = [i.row for i in reg.issues if i.check == "received_after_as_of"]
+    assert flagged == [2163]
+    dates = reg.trusted_dates("date_received")
+    assert dates.max() <= pd.Timestamp("2025-03-31")
+    assert dates.notna().sum() == reg.frame["date_received"].notna().sum() - 1
+
+    months = {v["month"][:4] for v in values(charts.volume_trend(reg))}
+    assert max(months) == "2025"
+    quarters = {v["quarter"] for v in values(charts.outcome_mix(reg))}
+    found = themes.discover(reg)
+    quarters |= set(found.share["quarter"]) | set(found.types["quarter"])
+    assert max(quarters) == "2024-25 Q4"

@@ -82,8 +82,7 @@ def volume_trend(register: Register) -> alt.Chart:
     frame = register.frame
     kind = (frame["record_kind"].astype("string").fillna("complaint") if "record_kind" in frame
             else pd.Series("complaint", index=frame.index, dtype="string"))
-    received = frame["date_received"] if "date_received" in frame else pd.Series(
-        pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    received = register.trusted_dates("date_received")
     keep = received.notna()
     counts = (pd.DataFrame({"month": _month(received[keep]), "kind": kind[keep]})
               .groupby(["month", "kind"]).size().rename("count").reset_index())
@@ -253,8 +252,7 @@ def funnel_plot(data: pd.DataFrame, *, rate_title: str = "Upheld rate",
 def outcome_mix(register: Register) -> alt.Chart:
     """Outcomes of complaints per UK financial quarter (stacked bars, counts)."""
     frame = register.frame[_complaint_mask(register.frame)]
-    received = (frame["date_received"] if "date_received" in frame
-                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
+    received = register.trusted_dates("date_received", frame)
     outcome = (frame["outcome"].astype("string") if "outcome" in frame
                else pd.Series(pd.NA, index=frame.index, dtype="string")).fillna("not recorded")
     quarter = fy_quarter(received)

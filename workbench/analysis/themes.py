@@ -174,8 +174,9 @@ def excluded_terms(register: Register, texts: Iterable[str]) -> frozenset[str]:
     return frozenset(tokens) | proper_nouns(texts) | {REDACTION_WORD}
 
 
-def _quarters(frame: pd.DataFrame) -> pd.Series:
-    return fy_quarter(_col(frame, "date_received").astype("datetime64[ns]"))
+def _quarters(register: Register, frame: pd.DataFrame) -> pd.Series:
+    """Each complaint's financial quarter; NA where the date received is blank or in error."""
+    return fy_quarter(register.trusted_dates("date_received", frame))
 
 
 def emerging(counts: pd.DataFrame, key: str = "theme", *, alpha: float = ALPHA,
@@ -233,11 +234,12 @@ def emerging(counts: pd.DataFrame, key: str = "theme", *, alpha: float = ALPHA,
 def by_type(register: Register) -> pd.DataFrame:
     """Complaints per ``type`` per financial quarter: quarter, type, count, total, share.
 
-    Blank types count as "(not recorded)"; rows without a valid date received are left out.
+    Blank types count as "(not recorded)"; rows without a date received, or with an error on
+    it (after the reporting date), are left out.
     Every type appears in every quarter (count 0 when none). Empty frame when nothing to count.
     """
     frame = _complaints(register.frame)
-    quarter = _quarters(frame)
+    quarter = _quarters(register, frame)
     kind = _col(frame, "type").astype("string").str.strip().replace("", pd.NA)
     kind = kind.fillna("(not recorded)")
     keep = quarter.notna()
@@ -657,7 +659,7 @@ def discover(register: Register, n_themes: int | str | None = None, *, random_st
     term of the vocabulary has no theme.
     """
     frame = _complaints(register.frame)
-    quarter = _quarters(frame)
+    quarter = _quarters(register, frame)
     text = _text(frame)
     has_text = text.notna()
     documents = int(has_text.sum())

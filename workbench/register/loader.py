@@ -60,6 +60,20 @@ class Register:
             if i.severity == "error" and i.row is not None and (not fields or i.field in fields)
         }
 
+    def trusted_dates(self, name: str = "date_received", frame: pd.DataFrame | None = None
+                      ) -> pd.Series:
+        """The date column ``name`` of ``frame`` (default: the register's), blank (NaT) on the
+        rows with an error on it, such as a date received after the reporting date: a typo
+        such as 2052 for 2025 must not stretch a chart's axis by 27 years."""
+        frame = self.frame if frame is None else frame
+        if name not in frame:
+            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        dates = frame[name].astype("datetime64[ns]")
+        bad = self.error_rows(name)
+        if not bad or "_row" not in frame:
+            return dates
+        return dates.mask(frame["_row"].isin(bad))
+
     def issues_frame(self) -> pd.DataFrame:
         """The issues as a table: row, column, field, check, value, message, severity."""
         cols = ["row", "column", "field", "check", "value", "message", "severity"]
