@@ -160,3 +160,26 @@ def test_classify_without_root_cause_column():
     frame = pd.DataFrame({"reference": pd.array(["A"], dtype="string"), "_row": [2]})
     cls = rootcause.classify(Register(frame=frame))
     assert cls["cause"].isna().all() and not cls["unmapped"].any()
+
+
+def test_coded_root_causes_are_mapped_in_the_providers_mapping_file():
+    """hartwell-housing records coded causes ("RC4 Process") the root-cause list does not know;
+    its mapping file maps them (values: root_cause:), so its Pareto names the seed's causes,
+    where without the mapping every cause was "Not in taxonomy"."""
+    import datetime as dt
+
+    from workbench.core.paths import SAMPLE_DATA_DIR
+    from workbench.register.loader import load_register
+    from workbench.register.mapping import load_mapping as load_register_mapping
+
+    path = SAMPLE_DATA_DIR / "registers" / "hartwell-housing.xlsx"
+    mapping = load_register_mapping(SAMPLE_DATA_DIR / "mappings" / "hartwell-housing.yaml")
+    assert mapping.values["root_cause"]["RC4 Process"] == "procedural"
+    mapped = rootcause.pareto(load_register(path, mapping, as_of=dt.date(2025, 3, 31)))
+    assert rootcause.UNMAPPED_ID not in set(mapped["cause"])
+    assert set(mapped["cause"]) == {"human_error", "staff_behaviour", "resources", "procedural",
+                                    "service_delivery", "responsibility"}
+    mapping.values.pop("root_cause")
+    unmapped = rootcause.pareto(load_register(path, mapping, as_of=dt.date(2025, 3, 31)))
+    assert list(unmapped["cause"]) == [rootcause.UNMAPPED_ID]
+    assert unmapped["count"].sum() == mapped["count"].sum()

@@ -31,6 +31,9 @@ class Profile:
     causes: dict[str, str] | None          # our cause key -> provider spelling (None: no RCA)
     outcomes: dict[str, tuple[str, ...]]   # canonical -> spellings, first most common
     booleans: tuple[str, str] = ("Yes", "No")
+    # the mapping file maps the provider's own cause spellings the root-cause list does not
+    # know onto it (coded values such as "RC1 Human error", mapped once by the auditor)
+    causes_in_mapping: bool = False
     told: tuple[str, str] | None = None    # own spellings for complainant told, if any
     escalated_as_stage: bool = False       # the escalated column holds the stage reached
     kinds: tuple[str, str] = ("Complaint", "Compliment")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from workbench.analysis import rootcause
 from workbench.core.atomic import write_bytes, write_text
 from workbench.register.schema import load_schema, normalise
 from workbench.sampledata.generator import (
@@ -23,7 +24,7 @@ from workbench.sampledata.generator import (
     PERIOD,
     RecordGenerator,
 )
-from workbench.sampledata.profiles import Profile, profiles
+from workbench.sampledata.profiles import SEED_CAUSES, Profile, profiles
 
 # ----------------------------------------------------------------------------- rendering
 DATE_FIELDS = {"date_received", "date_acknowledged", "date_response_due", "date_response_sent",
@@ -241,6 +242,12 @@ def mapping_for(profile: Profile) -> dict[str, Any]:
         for code, s in profile.stages.items():
             if stage_index.get(normalise(str(s))) != code:
                 values.setdefault("stage", {})[str(s)] = code
+    if profile.causes and profile.causes_in_mapping:
+        taxonomy = rootcause.load_taxonomy()
+        for key, s in profile.causes.items():
+            if rootcause.normalise(s) not in taxonomy.lookup:
+                cause, _ = taxonomy.lookup[rootcause.normalise(SEED_CAUSES[key])]
+                values.setdefault("root_cause", {})[s] = cause
     bool_index = schema.boolean_index
     for f in ("escalated", "complainant_told_of_improvement"):
         if f not in fields:
