@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -855,6 +855,18 @@ def counted_rows(register: Register, *, as_of: Any = None, period: Any = None) -
     prep = _prepare(register, as_of=as_of, period=period)
     return prep.frame["_row"].to_numpy(dtype="int64") if "_row" in prep.frame else \
         np.arange(2, len(prep.frame) + 2)
+
+
+def counted_register(register: Register, *, as_of: Any = None, period: Any = None) -> Register:
+    """The register cut to the records every figure counts (`counted_rows`): what a period's
+    root causes and themes are drawn from, so they add up to its KPIs (the Pareto's total is the
+    numerator of rca_coverage_pct)."""
+    frame = register.frame
+    if "_row" not in frame:
+        frame = frame.assign(_row=np.arange(2, len(frame) + 2))
+        register = replace(register, frame=frame)
+    rows = counted_rows(register, as_of=as_of, period=period)
+    return replace(register, frame=frame.loc[frame["_row"].isin(rows).to_numpy(dtype=bool)])
 
 
 def kpis_by(register: Register, by: str | list[str], *, as_of: Any = None, targets: Any = None,

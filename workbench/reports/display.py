@@ -198,8 +198,11 @@ def show_root_causes(results: ProviderResults, figures: Mapping[str, Any] | None
     if results.pareto.empty:
         show("No root causes to show: no upheld complaint has one recorded.")
         return
+    causes = int(results.pareto["count"].sum())
     show(present(results.pareto, {"label": "Root cause", "count": "Complaints",
-                                  "pct": "Share", "cum_pct": "Cumulative share"}))
+                                  "pct": "Share", "cum_pct": "Cumulative share"},
+                 caption=f"Root causes of the {causes:,} upheld and partly upheld complaints "
+                         f"received in {results.period} with one recorded"))
     show_chart(figures, results, "pareto")
 
 
@@ -209,7 +212,9 @@ def show_themes(results: ProviderResults, figures: Mapping[str, Any] | None = No
     if th is None or th.themes.empty:
         show("No themes: too few complaints have a summary to find themes in.")
         return
-    show(present(th.themes, {"label": "Theme", "size": "Complaints", "share": "Share"}))
+    show(present(th.themes, {"label": "Theme", "size": "Complaints", "share": "Share"},
+                 caption=f"Themes of the complaints received in {results.period} "
+                         f"({th.coverage_text})"))
     emerging = th.emerging[th.emerging["emerging"]] if "emerging" in th.emerging else th.emerging
     if len(emerging):
         show(present(emerging, {"label": "Theme", "quarter": "Quarter", "count": "Complaints",

@@ -122,10 +122,13 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     t = time.perf_counter()
     # the indicator itself (one figure, one value): not a second computation over other rows
     results.rca_coverage = results.indicators.get("rca_coverage_pct")
-    results.pareto = rootcause.pareto(register)
+    # the period's records as the KPIs count them: the Pareto adds up to the indicator's
+    # numerator, and a theme's complaints are the period's (not the whole register's)
+    counted = kpis.counted_register(register, as_of=as_of, period=period)
+    results.pareto = rootcause.pareto(counted)
     timings["root_causes"] = time.perf_counter() - t
     t = time.perf_counter()
-    results.themes = themes.discover(register)
+    results.themes = themes.discover(counted)
     timings["themes"] = time.perf_counter() - t
     t = time.perf_counter()
     t = time.perf_counter()
