@@ -93,7 +93,7 @@ def test_pareto_counts_percentages_and_cumulative():
     p = rootcause.pareto(r)
     assert p["cause"].tolist() == ["human_error", "resources", "unmapped"]
     assert p["label"].tolist() == ["Human error", "Resources too late or insufficient",
-                                   "Not in taxonomy"]
+                                   "Other (not in the root-cause list)"]
     assert p["count"].tolist() == [5, 3, 2]
     assert p["pct"].tolist() == [50.0, 30.0, 20.0]
     assert p["cum_pct"].tolist() == [50.0, 80.0, 100.0]
@@ -165,7 +165,7 @@ def test_classify_without_root_cause_column():
 def test_coded_root_causes_are_mapped_in_the_providers_mapping_file():
     """hartwell-housing records coded causes ("RC4 Process") the root-cause list does not know;
     its mapping file maps them (values: root_cause:), so its Pareto names the seed's causes,
-    where without the mapping every cause was "Not in taxonomy"."""
+    where without the mapping every cause was "Other (not in the root-cause list)"."""
     import datetime as dt
 
     from workbench.core.paths import SAMPLE_DATA_DIR

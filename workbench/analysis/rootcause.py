@@ -28,7 +28,9 @@ UPHELD = ("upheld", "partly_upheld")
 FUZZY_THRESHOLD = 85.0
 
 UNMAPPED_ID = "unmapped"
-UNMAPPED_LABEL = "Not in taxonomy"
+# one name for the catch-all wherever it is shown (packs, governance reports, dashboards),
+# written for a reader rather than the analyst
+UNMAPPED_LABEL = "Other (not in the root-cause list)"
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 

@@ -68,18 +68,11 @@ def timeliness_chart(results: ProviderResults) -> alt.Chart | None:
                                                                              height=220)
 
 
-UNMAPPED_LABEL = "Other (not in the root-cause list)"
-
-
 def pareto_chart(results: ProviderResults) -> alt.Chart | None:
     """Root causes of upheld complaints as a Pareto chart."""
     pareto = results.pareto if isinstance(results.pareto, pd.DataFrame) else pd.DataFrame()
     if pareto.empty or not {"label", "count", "pct", "cum_pct"} <= set(pareto.columns):
         return None
-    if "cause" in pareto:  # the taxonomy's catch-all, named for a reader
-        pareto = pareto.assign(label=[UNMAPPED_LABEL if c == "unmapped" else lab
-                                      for c, lab in zip(pareto["cause"], pareto["label"],
-                                                        strict=True)])
     return rootcause_pareto(pareto).properties(width=WIDE, height=240)
 
 
