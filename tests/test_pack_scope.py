@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from workbench.analysis import actions
 from workbench.reports.pack import analyse, load_provider
 
 
@@ -24,3 +25,19 @@ def test_root_causes_and_themes_are_the_periods(provider_id):
     assert int(results.themes.themes["size"].sum()) == results.themes.themed
     quarters = set(results.themes.share["quarter"])
     assert quarters and all(q.startswith("2024-25 Q") for q in quarters)
+    # the actions listed and charted are the ones counted: one number of overdue actions
+    summary, table = results.actions_summary, results.actions
+    assert len(table) == summary["actions"]
+    overdue = int((table["status"] == "overdue").sum())
+    assert overdue == summary["overdue"] == results.indicators["overdue_actions"]
+    # and the ones still overdue from complaints of earlier years are counted beside them (on
+    # these registers no other complaint with an overdue action is left out of the figures)
+    whole = actions.actions_table(_register(provider), results.as_of)
+    assert summary["overdue_from_before"] > 0
+    assert overdue + summary["overdue_from_before"] == int((whole["status"] == "overdue").sum())
+
+
+def _register(provider):
+    from workbench.register.loader import load_register
+
+    return load_register(provider.register, provider.mapping)

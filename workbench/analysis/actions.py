@@ -101,6 +101,29 @@ SUMMARY_INDICATORS = {"completed_on_time_pct": "actions_completed_on_time_pct",
                       "told_pct": "complainant_told_of_improvement_pct"}
 
 
+def counted_table(register: Register, as_of: dt.date | pd.Timestamp, *,
+                  period: Any = None) -> pd.DataFrame:
+    """`actions_table` for the complaints the KPIs count (received in ``period`` when given):
+    the actions a period's pack lists, charts and counts."""
+    rows = kpis.counted_rows(register, as_of=as_of, period=period)
+    table = actions_table(register, as_of)
+    kind = _col(register.frame, "record_kind").reindex(table.index)
+    return table[table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False)
+                 & kind.ne("compliment").to_numpy(dtype=bool, na_value=True)]
+
+
+def overdue_from_before(register: Register, as_of: dt.date | pd.Timestamp,
+                        period: Any) -> int:
+    """Actions still overdue at ``as_of`` on complaints received before ``period`` began: not
+    the period's figures, but what a board must not lose sight of."""
+    start = kpis.period_of(period).start
+    table = actions_table(register, as_of)
+    received = register.trusted_dates("date_received").reindex(table.index)
+    kind = _col(register.frame, "record_kind").reindex(table.index)
+    return int(((table["status"] == "overdue") & (received < pd.Timestamp(start))
+                & kind.ne("compliment").fillna(True)).sum())
+
+
 def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
             period: Any = None) -> dict[str, float | int | None]:
     """Headline action figures as of ``as_of`` over the complaints the KPIs count (received in
@@ -110,23 +133,21 @@ def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
     - completed_on_time_pct, signed_off_pct, told_pct: the indicators
       actions_completed_on_time_pct, actions_signed_off_pct and
       complainant_told_of_improvement_pct of workbench.analysis.kpis (docs/kpis.md).
+    - overdue_from_before (with a period): `overdue_from_before`.
     """
     as_of = pd.Timestamp(as_of).date()
-    rows = kpis.counted_rows(register, as_of=as_of, period=period)
-    table = actions_table(register, as_of)
-    kind = _col(register.frame, "record_kind").reindex(table.index)
-    table = table[table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False)
-                  & kind.ne("compliment").to_numpy(dtype=bool, na_value=True)]
-    status = table["status"]
+    status = counted_table(register, as_of, period=period)["status"]
     figures = kpis.indicators(register, as_of=as_of, period=period)
-    return {
-        "actions": len(table),
+    out: dict[str, float | int | None] = {
+        "actions": len(status),
         "completed": int((status == "completed").sum()),
         "overdue": int((status == "overdue").sum()),
-        "open": int((status == "open").sum()),
-        "no_due_date": int((status == "no due date").sum()),
-        **{key: figures.get(name) for key, name in SUMMARY_INDICATORS.items()},
     }
+    if period is not None:
+        out["overdue_from_before"] = overdue_from_before(register, as_of, period)
+    return {**out, "open": int((status == "open").sum()),
+            "no_due_date": int((status == "no due date").sum()),
+            **{key: figures.get(name) for key, name in SUMMARY_INDICATORS.items()}}
 
 
 def effectiveness(register: Register, by: str | pd.Series = "type", *, months: int = 6,

@@ -306,6 +306,7 @@ def actions_summary_rows(results: ProviderResults) -> list[dict[str, Any]]:
     """Headline action figures as label/value rows."""
     names = {"actions": "Improvement actions", "completed": "Completed", "overdue": "Overdue",
              "open": "Open (not yet due)", "no_due_date": "No due date",
+             "overdue_from_before": "Also overdue, from complaints received before the period",
              # the percentages are the indicators: shown under the indicators' own names
              **{key: measure(name).label for key, name in SUMMARY_INDICATORS.items()}}
     return [{"key": k, "measure": names.get(k, label(k)), "value": v,

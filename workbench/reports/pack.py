@@ -139,7 +139,7 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
         homes=provider.homes, homes_lcra=provider.homes_lcra, homes_lcho=provider.homes_lcho,
     ) if regime.returns else {}
     timings["regime"] = time.perf_counter() - t
-    results.actions = actions.actions_table(register, as_of)
+    results.actions = actions.counted_table(register, as_of, period=period)
     # a case study's summary: of every identity the register holds, and as published text
     results.actions["summary"] = redaction.redact_values(
         results.actions["summary"], lambda v: redaction.redact(v, register.identities))
