@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.analysis import actions
+from workbench.reports import htmlreport, pack
 from workbench.reports.pack import analyse, load_provider
 
 
@@ -25,16 +26,22 @@ def test_root_causes_and_themes_are_the_periods(provider_id):
     assert int(results.themes.themes["size"].sum()) == results.themes.themed
     quarters = set(results.themes.share["quarter"])
     assert quarters and all(q.startswith("2024-25 Q") for q in quarters)
-    # the actions listed and charted are the ones counted: one number of overdue actions
+    # the actions charted and counted are the period's: one number of overdue actions; the
+    # list also shows those still overdue from complaints of earlier years, said apart
     summary, table = results.actions_summary, results.actions
-    assert len(table) == summary["actions"]
-    overdue = int((table["status"] == "overdue").sum())
+    counted = table[table["counted"]]
+    assert len(counted) == summary["actions"] and len(table) > len(counted)
+    overdue = int((counted["status"] == "overdue").sum())
     assert overdue == summary["overdue"] == results.indicators["overdue_actions"]
-    # and the ones still overdue from complaints of earlier years are counted beside them (on
-    # these registers no other complaint with an overdue action is left out of the figures)
+    earlier = int((table["earlier"] & (table["status"] == "overdue")).sum())
+    assert earlier == summary["overdue_from_before"] > 0
     whole = actions.actions_table(_register(provider), results.as_of)
-    assert summary["overdue_from_before"] > 0
-    assert overdue + summary["overdue_from_before"] == int((whole["status"] == "overdue").sum())
+    assert overdue + earlier == int((whole["status"] == "overdue").sum())
+    split = htmlreport.overdue_split(table[table["status"] == "overdue"], "2024-25")
+    assert split == (f": {overdue:,} on complaints received in 2024-25 (the figures above), "
+                     f"{earlier:,} on earlier ones")
+    drawn = pack.provider_charts(_register(provider), results)["actions"].to_dict()
+    assert sum(r["count"] for r in next(iter(drawn["datasets"].values()))) == len(counted)
 
 
 def _register(provider):

@@ -101,27 +101,32 @@ SUMMARY_INDICATORS = {"completed_on_time_pct": "actions_completed_on_time_pct",
                       "told_pct": "complainant_told_of_improvement_pct"}
 
 
-def counted_table(register: Register, as_of: dt.date | pd.Timestamp, *,
-                  period: Any = None) -> pd.DataFrame:
-    """`actions_table` for the complaints the KPIs count (received in ``period`` when given):
-    the actions a period's pack lists, charts and counts."""
+def period_table(register: Register, as_of: dt.date | pd.Timestamp, *,
+                 period: Any = None) -> pd.DataFrame:
+    """`actions_table` with ``counted``: the action's complaint is one the KPIs count (received
+    in ``period`` when given). A period's figures and chart are over the counted actions; its
+    lists also show the others still open or completed in it (older complaints' actions)."""
     rows = kpis.counted_rows(register, as_of=as_of, period=period)
     table = actions_table(register, as_of)
     kind = _col(register.frame, "record_kind").reindex(table.index)
-    return table[table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False)
-                 & kind.ne("compliment").to_numpy(dtype=bool, na_value=True)]
+    complaint = kind.ne("compliment").to_numpy(dtype=bool, na_value=True)
+    table["counted"] = table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False) & complaint
+    # received before the period: what `overdue_from_before` counts when still overdue
+    table["earlier"] = False
+    if period is not None:
+        start = pd.Timestamp(kpis.period_of(period).start)
+        received = register.trusted_dates("date_received").reindex(table.index)
+        table["earlier"] = (received < start).to_numpy(dtype=bool) & complaint \
+            & ~table["counted"].to_numpy(dtype=bool)
+    return table
 
 
 def overdue_from_before(register: Register, as_of: dt.date | pd.Timestamp,
                         period: Any) -> int:
     """Actions still overdue at ``as_of`` on complaints received before ``period`` began: not
     the period's figures, but what a board must not lose sight of."""
-    start = kpis.period_of(period).start
-    table = actions_table(register, as_of)
-    received = register.trusted_dates("date_received").reindex(table.index)
-    kind = _col(register.frame, "record_kind").reindex(table.index)
-    return int(((table["status"] == "overdue") & (received < pd.Timestamp(start))
-                & kind.ne("compliment").fillna(True)).sum())
+    table = period_table(register, as_of, period=period)
+    return int((table["earlier"] & (table["status"] == "overdue")).sum())
 
 
 def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
@@ -133,10 +138,12 @@ def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
     - completed_on_time_pct, signed_off_pct, told_pct: the indicators
       actions_completed_on_time_pct, actions_signed_off_pct and
       complainant_told_of_improvement_pct of workbench.analysis.kpis (docs/kpis.md).
-    - overdue_from_before (with a period): `overdue_from_before`.
+    - overdue_from_before (with a period): actions still overdue on complaints received
+      before it (`overdue_from_before`).
     """
     as_of = pd.Timestamp(as_of).date()
-    status = counted_table(register, as_of, period=period)["status"]
+    table = period_table(register, as_of, period=period)
+    status = table.loc[table["counted"], "status"]
     figures = kpis.indicators(register, as_of=as_of, period=period)
     out: dict[str, float | int | None] = {
         "actions": len(status),
@@ -144,7 +151,8 @@ def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
         "overdue": int((status == "overdue").sum()),
     }
     if period is not None:
-        out["overdue_from_before"] = overdue_from_before(register, as_of, period)
+        out["overdue_from_before"] = int((table["earlier"] & (table["status"] == "overdue"))
+                                         .sum())
     return {**out, "open": int((status == "open").sum()),
             "no_due_date": int((status == "no due date").sum()),
             **{key: figures.get(name) for key, name in SUMMARY_INDICATORS.items()}}

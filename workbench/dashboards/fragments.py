@@ -405,10 +405,15 @@ def overdue_html(results: ProviderResults) -> str:
                  "date." if not summary.get("total") else "No overdue actions.")
     else:
         empty = "No overdue actions."
-    return long_table_html(frame, {"reference": "Complaint", "action": "Action",
-                                   "due": "Due", "days_overdue": "Days overdue"},
-                           css="wb-overdue", empty=empty, numeric=("days_overdue",),
-                           what="overdue actions")
+    table = long_table_html(frame, {"reference": "Complaint", "action": "Action",
+                                    "due": "Due", "days_overdue": "Days overdue"},
+                            css="wb-overdue", empty=empty, numeric=("days_overdue",),
+                            what="overdue actions")
+    split = htmlreport.overdue_split(results.actions[results.actions["status"] == "overdue"],
+                          results.period) if len(frame) else ""
+    if not split:
+        return table
+    return f'<p class="wb-overdue-split">{len(frame):,} overdue{html.escape(split)}.</p>' + table
 
 
 FAILED_STATUS = {"overdue": "Overdue", "open": "In hand", "no action": "No action recorded"}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from workbench.analysis.measures import figure_text, value_text
 from workbench.reports import governance, regimes, scorecard
-from workbench.reports.htmlreport import chart_svg, fmt
+from workbench.reports.htmlreport import chart_svg, fmt, overdue_split
 from workbench.reports.provenance import default_rubric_path, rubric_at
 from workbench.reports.results import ProviderResults
 from workbench.reports.tables import cell, label, present
@@ -239,7 +239,8 @@ def show_actions(results: ProviderResults, figures: Mapping[str, Any] | None = N
             show(present(overdue.head(LIST_LIMIT),
                          {"_row": "Row", "reference": "Reference", "actions": "Action",
                           "action_due": "Due", "days_overdue": "Days overdue"},
-                         caption="Overdue actions, longest overdue first"))
+                         caption="Overdue actions, longest overdue first"
+                                 + overdue_split(overdue, results.period)))
             _more(min(len(overdue), LIST_LIMIT), len(overdue))
         else:
             show("No action is overdue.")

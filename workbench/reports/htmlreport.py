@@ -145,6 +145,20 @@ def fmt_status(value: Any) -> str:
     return STATUS_WORDS.get(text, text[:1].upper() + text[1:])
 
 
+def overdue_split(overdue: pd.DataFrame, period: str) -> str:
+    """": 117 on complaints received in 2024-25 (the figures above), 93 on earlier ones" when
+    the list holds more than the period's."""
+    if "counted" not in overdue or overdue["counted"].all():
+        return ""
+    counted, earlier = int(overdue["counted"].sum()), int(overdue["earlier"].sum())
+    text = f": {counted:,} on complaints received in {period} (the figures above)"
+    if earlier:
+        text += f", {earlier:,} on earlier ones"
+    if (rest := len(overdue) - counted - earlier):
+        text += f", {rest:,} on rows left out of the figures (see the data issues)"
+    return text
+
+
 def table_cell(value: Any, kind: str) -> Markup:
     """One ``<td>`` of a report table (a filter, not a macro: portfolio reports have tens of
     thousands of cells and a Jinja macro call costs ten times as much); kind is "num", "int",

@@ -139,7 +139,7 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
         homes=provider.homes, homes_lcra=provider.homes_lcra, homes_lcho=provider.homes_lcho,
     ) if regime.returns else {}
     timings["regime"] = time.perf_counter() - t
-    results.actions = actions.counted_table(register, as_of, period=period)
+    results.actions = actions.period_table(register, as_of, period=period)
     # a case study's summary: of every identity the register holds, and as published text
     results.actions["summary"] = redaction.redact_values(
         results.actions["summary"], lambda v: redaction.redact(v, register.identities))
@@ -190,8 +190,10 @@ def provider_charts(register: Any, results: ProviderResults) -> dict[str, Any]:
         out["pareto"] = charts.rootcause_pareto(results.pareto)
     if results.themes is not None and not results.themes.share.empty:
         out["themes"] = charts.theme_heatmap(results.themes)
-    if not results.actions.empty:
-        out["actions"] = charts.action_status(results.actions, results.as_of)
+    counted = results.actions[results.actions["counted"]] if "counted" in results.actions \
+        else results.actions
+    if not counted.empty:  # the period's actions, as the headline figures count them
+        out["actions"] = charts.action_status(counted, results.as_of)
     return out
 
 

@@ -108,7 +108,9 @@ ACTION_HEADERS = {"_row": "Row", "reference": "Reference", "outcome": "Outcome",
                   "action_signed_off_by": "Signed off by (staff)",
                   "complainant_told_of_improvement": "Complainant told", "status": "Status",
                   "days_overdue": "Days overdue", "completed_on_time": "Completed on time",
-                  "signed_off": "Signed off"}
+                  "signed_off": "Signed off",
+                  "counted": "In the period's figures",
+                  "earlier": "Complaint received before the period"}
 ISSUE_HEADERS = {"row": "Row", "column": "Column", "field": "Field", "check": "Check",
                  "value": "Value (redacted)", "message": "Message", "severity": "Severity"}
 AUDIENCE = ("The auditor's internal pack: the Actions sheet names the staff who own and signed "
