@@ -412,3 +412,37 @@ def test_every_html_report_has_a_csp(batch):
 def _csp(html: str) -> str | None:
     found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
     return found.group(1) if found else None
+
+
+def test_a_sentence_opening_with_a_name_no_column_holds_is_left_out_of_a_summary():
+    """"Irene has asthma" names the complainant's mother, whom no name column holds, and at the
+    start of a sentence a capital says nothing: the sentence goes when the register never
+    writes its first word in lower case. Ordinary openers, days and titled names stay."""
+    from workbench.register.identities import lower_case_words, without_unknown_openers
+
+    ordinary = lower_case_words(["the contractor did not turn up", "damp in the bedroom",
+                                 "reported to staff 3 times", None])
+    text = ("Contractor did not turn up on Saturday. Irene has asthma and the damp is making it "
+            "worse. Damp in the bedroom. Monday's visit was missed. Mr Lindqvist would like an "
+            "apology. “Irene’s room” was not cleaned!")
+    assert without_unknown_openers(text, ordinary) == (
+        "Contractor did not turn up on Saturday. Damp in the bedroom. Monday's visit was "
+        "missed. Mr Lindqvist would like an apology.")
+    assert without_unknown_openers(None, ordinary) == ""
+
+
+def test_no_first_name_reaches_a_case_study_summary():
+    """Every summary a sample pack keeps for its case studies (results.json), on the registers
+    whose narratives name people their name columns do not hold: no first name or surname of
+    the generator's name pools is left (before, "Irene has asthma" reached results.json)."""
+    from workbench.reports.pack import analyse, load_provider
+    from workbench.sampledata.generator import FIRST, STAFF_FIRST, STAFF_SURNAME, SURNAME
+
+    names = set(FIRST + STAFF_FIRST + SURNAME + STAFF_SURNAME) - {"Green"}  # a RAG colour too
+    for provider_id in ("harbour-housing", "glenmorven-housing", "elmfield-living"):
+        provider, manifest = load_provider(provider_id)
+        results, _ = analyse(provider, manifest, with_charts=False)
+        kept = results.actions["summary"].dropna().astype(str)
+        assert (kept != "").sum() > 0.8 * len(kept), provider_id  # most keep a summary
+        leaks = [t for t in kept if set(re.findall(r"[A-Z][a-z]+", t)) & names]
+        assert not leaks, (provider_id, leaks[:3])

@@ -337,6 +337,35 @@ def redact(text: Any, identities: Identities | None = None, *, public: bool = Tr
     return re.sub(r"[ \t]+", " ", out).strip()
 
 
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)\s*")
+_OPENER = re.compile(r"\s*[\"“‘'(]*([^\W\d_]+)")
+
+
+def lower_case_words(texts: Iterable[Any]) -> frozenset[str]:
+    """Every word the texts write in lower case: the ordinary words of a register's free text."""
+    return frozenset(w for t in texts if not _missing(t) for w in _LOWER_WORD.findall(str(t)))
+
+
+def without_unknown_openers(text: Any, ordinary: frozenset[str]) -> str:
+    """``text`` without the sentences that open with a capitalised word the register never
+    writes in lower case (``ordinary``, from `lower_case_words`) and that is no kept word
+    (KEEP_CAPITALISED): a name no name column holds ("Irene has asthma.", about the
+    complainant's mother) is told from an ordinary word only by how the register writes it,
+    and at the start of a sentence the capital says nothing. Mid-sentence names are `redact`'s."""
+    if _missing(text):
+        return ""
+    kept = []
+    for sentence in _SENTENCE.findall(str(text)):
+        m = _OPENER.match(sentence)
+        word = m.group(1) if m else ""
+        if word and _titlecase(word) and word.casefold() not in ordinary \
+                and word.casefold() not in KEEP_CAPITALISED:
+            continue
+        kept.append(sentence)
+    return "".join(kept).strip()
+
+
 def _words(text: str, words: frozenset[str], public: bool) -> str:
     """Identity words, titled names, capitalised words beside them and (``public``) unknown
     capitalised words in mid-sentence marked as names."""

@@ -140,9 +140,8 @@ def analyse(provider: Provider, manifest: Manifest | None = None, *, period: str
     ) if regime.returns else {}
     timings["regime"] = time.perf_counter() - t
     results.actions = actions.period_table(register, as_of, period=period)
-    # a case study's summary: of every identity the register holds, and as published text
-    results.actions["summary"] = redaction.redact_values(
-        results.actions["summary"], lambda v: redaction.redact(v, register.identities))
+    # a case study's summary: no sentence opening with a name, no identity, as published text
+    results.actions["summary"] = redaction.summaries(results.actions["summary"], register)
     results.actions_summary = actions.summary(register, as_of, period=period)
     timings["actions"] = time.perf_counter() - t
     t = time.perf_counter()

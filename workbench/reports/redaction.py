@@ -10,7 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.register.identities import REDACTED, STAFF_FIELDS, redact
+from workbench.register.identities import (
+    REDACTED,
+    STAFF_FIELDS,
+    lower_case_words,
+    redact,
+    without_unknown_openers,
+)
 from workbench.register.loader import Register
 from workbench.register.schema import load_schema
 from workbench.reports.results import ProviderResults
@@ -136,6 +142,20 @@ def for_analysis(register: Register) -> Register:
     issues = [dataclasses.replace(i, value=public(i.value))
               if i.value and i.field != "reference" else i for i in register.issues]
     return dataclasses.replace(register, frame=frame, issues=issues)
+
+
+FREE_TEXT = ("summary", "outcome_description", "learning", "actions")
+
+
+def summaries(values: pd.Series, register: Register) -> pd.Series:
+    """Complaint summaries as a case study may publish them: without the sentences that open
+    with a word the register only ever writes capitalised (a name in the text that no name
+    column holds: `without_unknown_openers`), then redacted of every identity the register
+    holds and as published text."""
+    frame = register.frame
+    ordinary = lower_case_words(v for f in FREE_TEXT if f in frame for v in frame[f].dropna())
+    return redact_values(values, lambda v: redact(without_unknown_openers(v, ordinary),
+                                                  register.identities))
 
 
 def staff_as_roles(results: ProviderResults) -> ProviderResults:
