@@ -103,15 +103,15 @@ SUMMARY_INDICATORS = {"completed_on_time_pct": "actions_completed_on_time_pct",
 
 def period_table(register: Register, as_of: dt.date | pd.Timestamp, *,
                  period: Any = None) -> pd.DataFrame:
-    """`actions_table` with ``counted``: the action's complaint is one the KPIs count (received
-    in ``period`` when given). A period's figures and chart are over the counted actions; its
-    lists also show the others still open or completed in it (older complaints' actions)."""
+    """`actions_table` with ``counted`` (the action's complaint is one the KPIs count: received
+    in ``period`` when given) and ``earlier`` (its complaint was received before ``period``).
+    A period's figures and chart are over the counted actions; its lists also show the others
+    still open or completed in it (older complaints' actions)."""
     rows = kpis.counted_rows(register, as_of=as_of, period=period)
     table = actions_table(register, as_of)
     kind = _col(register.frame, "record_kind").reindex(table.index)
     complaint = kind.ne("compliment").to_numpy(dtype=bool, na_value=True)
     table["counted"] = table["_row"].isin(rows).to_numpy(dtype=bool, na_value=False) & complaint
-    # received before the period: what `overdue_from_before` counts when still overdue
     table["earlier"] = False
     if period is not None:
         start = pd.Timestamp(kpis.period_of(period).start)
@@ -119,14 +119,6 @@ def period_table(register: Register, as_of: dt.date | pd.Timestamp, *,
         table["earlier"] = (received < start).to_numpy(dtype=bool) & complaint \
             & ~table["counted"].to_numpy(dtype=bool)
     return table
-
-
-def overdue_from_before(register: Register, as_of: dt.date | pd.Timestamp,
-                        period: Any) -> int:
-    """Actions still overdue at ``as_of`` on complaints received before ``period`` began: not
-    the period's figures, but what a board must not lose sight of."""
-    table = period_table(register, as_of, period=period)
-    return int((table["earlier"] & (table["status"] == "overdue")).sum())
 
 
 def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
@@ -139,7 +131,7 @@ def summary(register: Register, as_of: dt.date | pd.Timestamp, *,
       actions_completed_on_time_pct, actions_signed_off_pct and
       complainant_told_of_improvement_pct of workbench.analysis.kpis (docs/kpis.md).
     - overdue_from_before (with a period): actions still overdue on complaints received
-      before it (`overdue_from_before`).
+      before it: not the period's figures, but what a board must not lose sight of.
     """
     as_of = pd.Timestamp(as_of).date()
     table = period_table(register, as_of, period=period)
