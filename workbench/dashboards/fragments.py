@@ -409,8 +409,8 @@ def overdue_html(results: ProviderResults) -> str:
                                     "due": "Due", "days_overdue": "Days overdue"},
                             css="wb-overdue", empty=empty, numeric=("days_overdue",),
                             what="overdue actions")
-    split = htmlreport.overdue_split(results.actions[results.actions["status"] == "overdue"],
-                          results.period) if len(frame) else ""
+    overdue = results.actions[results.actions["status"] == "overdue"] if len(frame) else frame
+    split = htmlreport.overdue_split(overdue, results.period)
     if not split:
         return table
     return f'<p class="wb-overdue-split">{len(frame):,} overdue{html.escape(split)}.</p>' + table
